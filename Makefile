@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# anyedge: `make` builds into build/, `make test` runs every test, `make demo` runs the lab.
+# Each folder's build.mk says what it builds; the pattern rules live here. V=1 shows commands.
+
+B ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+TRIPLE := $(shell $(CC) -dumpmachine)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wshadow -std=gnu11 -D_GNU_SOURCE -I$(B) -Iuserspace
+BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(TRIPLE) -Ixdp
+PKGS := libbpf yaml-0.1 libpcap
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all build deps test bench demo format format-check clean
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory build
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+BPF_OBJS :=
+USER_BINS :=
+TEST_BINS :=
+include xdp/build.mk userspace/build.mk tests/build.mk
+
+build: $(BPF_OBJS) $(USER_BINS) $(TEST_BINS)
+
+$(B)/%.bpf.o: xdp/%.bpf.c $(wildcard xdp/*.h) | $(B)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/%.skel.h: $(B)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(B)/obj/%.o: %.c | $(B)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B):
+	$(Q)mkdir -p $@
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)B=$(B) sh tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)B=$(B) sh tests/bench.sh
+
+SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(SRC_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run -Werror $(SRC_FILES)
+
+clean:
+	$(Q)rm -rf $(B)

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+# Packet tests: real BPF objects through BPF_PROG_TEST_RUN, packets from tests/pkt.c.
+PKT_TESTS := packet_test decap_test
+TEST_BINS += $(PKT_TESTS:%=$(B)/tests/%)
+
+$(B)/obj/tests/packet_test.o $(B)/obj/tests/decap_test.o: $(SKELS)
+
+$(B)/tests/%_test: $(B)/obj/tests/%_test.o $(B)/obj/tests/pkt.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

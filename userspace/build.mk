@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Userspace: the shared library objects, the CLI and (later) the daemon, plus unit tests.
+LIB_SRCS := userspace/log.c userspace/inet.c userspace/policy_parse.c userspace/policy_check.c \
+	userspace/maglev.c userspace/dataplane.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+
+CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
+	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c \
+	userspace/cli/cmd_decap.c
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+
+USER_BINS += $(B)/anyedge
+
+# Objects that include a skeleton wait for it.
+$(B)/obj/userspace/dataplane.o $(CLI_OBJS): $(SKELS)
+
+$(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# Unit tests live beside the code they test.
+UNIT_TESTS := policy_test maglev_test
+TEST_BINS += $(UNIT_TESTS:%=$(B)/tests/%)
+
+$(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

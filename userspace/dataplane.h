@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The one owner of the steering program's maps: loads xdp/anyedge.bpf.c through its skeleton and
+ * programs it from a policy plus the controller's view of the world. The daemon, `anyedge replay`,
+ * `anyedge bench` and the tests all go through here.
+ */
+#ifndef ANYEDGE_DATAPLANE_H
+#define ANYEDGE_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct dataplane;
+
+struct dp_opts {
+	uint32_t flow_table_size; /* 0: the policy's dataplane.flow_table_size */
+};
+
+/* What the controller decided, beyond the policy itself. */
+struct dp_view {
+	bool region_up[AE_MAX_REGIONS];
+	uint8_t serving[AE_MAX_VIPS]; /* active-passive VIPs: their serving region id */
+	/* per backend, indexed like dp_backend_id(): passing probes / taking new flows */
+	bool *backend_up;
+	bool *backend_new_flows;
+};
+
+/* Open and load the program, sized for policy p. 0 or -errno. */
+int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane **out);
+void dp_close(struct dataplane *dp);
+
+/* Program every map from p and view (NULL view: every region and backend up, serving = primary
+ * or, with auto_promote, as dp_view_default decides). Rings are built and switched in whole.
+ * 0 or -errno.
+ */
+int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view *view);
+
+/* A view with every region and backend up except the regions in down[] (NULL: none), and the
+ * serving region of each active-passive VIP chosen as the daemon would with no lag evidence: the
+ * primary, or for auto_promote: local with the primary down, the next up region in its list.
+ * backend arrays are allocated; dp_view_free releases them.
+ */
+int dp_view_default(const struct policy *p, const bool *down, struct dp_view *view);
+void dp_view_free(struct dp_view *view);
+
+/* Backend id of region r's i-th backend (index into dp_view.backend_*). */
+uint32_t dp_backend_id(const struct policy *p, size_t region, size_t i);
+size_t dp_backend_count(const struct policy *p);
+
+int dp_prog_fd(const struct dataplane *dp);
+/* Fds of maps, for readers (stats) and tests; -1 when unknown. */
+int dp_map_fd(const struct dataplane *dp, const char *name);
+
+/* Counters summed over CPUs. */
+int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX]);
+int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip_id, struct ae_vip_stats *out);
+const char *dp_reason_name(enum ae_reason r);
+
+#endif /* ANYEDGE_DATAPLANE_H */
