@@ -25,10 +25,10 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all build deps test bench demo format format-check clean
+.PHONY: all bins deps test bench demo format format-check clean
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory bins
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -38,7 +38,7 @@ USER_BINS :=
 TEST_BINS :=
 include xdp/build.mk userspace/build.mk tests/build.mk
 
-build: $(BPF_OBJS) $(USER_BINS) $(TEST_BINS)
+bins: $(BPF_OBJS) $(USER_BINS) $(TEST_BINS)
 
 $(B)/%.bpf.o: xdp/%.bpf.c $(wildcard xdp/*.h) | $(B)
 	$(call msg,BPF,$@)
@@ -59,11 +59,11 @@ $(B):
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory bins
 	$(Q)B=$(B) sh tests/run.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory bins
 	$(Q)B=$(B) sh tests/bench.sh
 
 SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

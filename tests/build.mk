@@ -9,3 +9,10 @@ $(B)/tests/%_test: $(B)/obj/tests/%_test.o $(B)/obj/tests/pkt.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+# Capture writer for replay tests and benchmarks.
+TEST_BINS += $(B)/tests/mkpcap
+$(B)/tests/mkpcap: $(B)/obj/tests/mkpcap.o $(B)/obj/tests/pkt.o
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@

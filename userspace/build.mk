@@ -5,7 +5,7 @@ LIB_SRCS := userspace/log.c userspace/inet.c userspace/policy_parse.c userspace/
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
-	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c \
+	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
 	userspace/cli/cmd_decap.c
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 

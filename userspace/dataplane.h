@@ -19,9 +19,12 @@ struct dp_opts {
 
 /* What the controller decided, beyond the policy itself. */
 struct dp_view {
+	uint8_t edge_mac[6]; /* the policy's edge.mac overrides these kernel facts */
+	uint8_t gateway_mac[6];
+	uint16_t mtu; /* 0: unchecked */
 	bool region_up[AE_MAX_REGIONS];
 	uint8_t serving[AE_MAX_VIPS]; /* active-passive VIPs: their serving region id */
-	/* per backend, indexed like dp_backend_id(): passing probes / taking new flows */
+	/* per policy backend, indexed by dp_backend_id(): passing probes / taking new flows */
 	bool *backend_up;
 	bool *backend_new_flows;
 };
@@ -44,7 +47,9 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
 int dp_view_default(const struct policy *p, const bool *down, struct dp_view *view);
 void dp_view_free(struct dp_view *view);
 
-/* Backend id of region r's i-th backend (index into dp_view.backend_*). */
+/* Index of region r's i-th backend among all the policy's backends (into dp_view.backend_*).
+ * The program's own backend ids are the module's business: stable per address across applies.
+ */
 uint32_t dp_backend_id(const struct policy *p, size_t region, size_t i);
 size_t dp_backend_count(const struct policy *p);
 

@@ -95,7 +95,7 @@ struct ae_flow_key {
 	__u8 proto;
 	__u8 family;
 	__u16 pad;
-};
+} __attribute__((aligned(4)));
 
 struct ae_flow {
 	__u32 backend;
@@ -124,8 +124,7 @@ struct ae_vip_stats {
 /* reasons: per-CPU array of __u64, one counter per verdict that is not a steered TX */
 enum ae_reason {
 	AE_PASS_NOT_IP = 0, /* not IPv4/IPv6, or more than two VLAN tags */
-	AE_PASS_NOT_VIP, /* destination is no VIP: the common case */
-	AE_PASS_PORT_UNLISTED, /* VIP address, proto/port not listed */
+	AE_PASS_NOT_VIP, /* no VIP at (dst, proto, port): the common case, VIP's other ports too */
 	AE_PASS_MALFORMED, /* L2/L3 headers truncated or inconsistent before a VIP was known */
 	AE_DROP_MALFORMED, /* VIP traffic with truncated or inconsistent headers */
 	AE_DROP_NO_REGION, /* active-active: no listed region up with a ring */

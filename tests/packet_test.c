@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Packet tests: the real steering program, maps programmed by the dataplane module from a real
+ * policy, packets built byte by byte and run through BPF_PROG_TEST_RUN; verdicts and output bytes
+ * checked against what the design says must happen.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include "dataplane.h"
+#include "pkt.h"
+
+#define EDGE_MAC "\x02\x00\x00\x00\x00\x01"
+#define GW_MAC "\x02\x00\x00\x00\x00\x02"
+
+static const char base_policy[] =
+	"edge:\n"
+	"  name: edge-test\n"
+	"  interface: veth0\n"
+	"  region: eu-west\n"
+	"  encap_source: {ipv4: 192.0.2.10, ipv6: \"2001:db8::10\"}\n"
+	"  mac: \"02:00:00:00:00:01\"\n"
+	"  gateway_mac: \"02:00:00:00:00:02\"\n"
+	"regions:\n"
+	"  - name: us-east\n"
+	"    backends:\n"
+	"      - {address: 198.51.100.11, weight: 100}\n"
+	"      - {address: 198.51.100.12, weight: 100}\n"
+	"  - name: eu-west\n"
+	"    backends:\n"
+	"      - {address: 198.51.100.21}\n"
+	"      - {address: 198.51.100.22}\n"
+	"%s" /* extra eu-west backends */
+	"  - name: ap-south\n"
+	"    backends:\n"
+	"      - {address: \"2001:db8:3::31\"}\n"
+	"      - {address: \"2001:db8:3::32\"}\n"
+	"probe: {type: http, port: 8080, path: /health/ready, interval: 1s, timeout: 500ms,\n"
+	"        rise: 2, fall: 2}\n"
+	"clients:\n"
+	"  - {prefix: 203.0.113.0/25, prefer: [us-east, eu-west]}\n"
+	"  - {prefix: 203.0.113.128/25, prefer: [eu-west, us-east]}\n"
+	"  - {prefix: \"2001:db8:c0::/48\", prefer: [ap-south]}\n"
+	"vips:\n"
+	"  - name: web\n"
+	"    address: 192.0.2.1\n"
+	"    ports: [tcp/443, udp/443]\n"
+	"    mode: active-active\n"
+	"    regions: [us-east, eu-west, ap-south]\n"
+	"  - name: web6\n"
+	"    address: \"2001:db8:ff::1\"\n"
+	"    ports: [tcp/443]\n"
+	"    mode: active-active\n"
+	"    regions: [ap-south, eu-west]\n"
+	"  - name: db\n"
+	"    address: 192.0.2.2\n"
+	"    ports: [tcp/5432]\n"
+	"    mode: active-passive\n"
+	"    primary: us-east\n"
+	"    regions: [us-east, eu-west]\n"
+	"  - name: dbauto\n"
+	"    address: 192.0.2.3\n"
+	"    ports: [tcp/5432]\n"
+	"    mode: active-passive\n"
+	"    primary: us-east\n"
+	"    auto_promote: local\n"
+	"    regions: [us-east, eu-west]\n"
+	"dataplane: {hash_seed: %u, ring_size: 65537, flow_table_size: 4096}\n";
+
+enum { US, EU, AP };
+
+struct fix {
+	struct policy *p;
+	struct dataplane *dp;
+	struct dp_view view;
+};
+
+struct result {
+	int action;
+	uint8_t out[PKT_MAX + 256];
+	uint32_t len;
+	char backend[INET_ADDR_STR]; /* outer destination of a TX, "" otherwise */
+};
+
+static void diag_fail(void *ctx, const char *file, unsigned int line, unsigned int col,
+		      const char *msg)
+{
+	fprintf(stderr, "%s:%u:%u: %s\n", file, line, col, msg);
+}
+
+static struct policy *make_policy(const char *extra_eu, unsigned int seed)
+{
+	struct policy *p = NULL;
+	char buf[8192];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), base_policy, extra_eu, seed);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	assert_int_equal(policy_load_buf("test.yaml", buf, n, &p, diag_fail, NULL), 0);
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	f->p = make_policy("", 7);
+	assert_int_equal(dp_open(f->p, NULL, &f->dp), 0);
+	assert_int_equal(dp_view_default(f->p, NULL, &f->view), 0);
+	assert_int_equal(dp_apply(f->dp, f->p, &f->view), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	dp_view_free(&f->view);
+	dp_close(f->dp);
+	policy_free(f->p);
+	free(f);
+	return 0;
+}
+
+static void run_frame(struct fix *f, const uint8_t *in, size_t len, struct result *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1);
+	size_t l3;
+
+	assert_int_equal(bpf_prog_test_run_opts(dp_prog_fd(f->dp), &o), 0);
+	r->action = o.retval;
+	r->len = o.data_size_out;
+	r->backend[0] = 0;
+	if (r->action != XDP_TX)
+		return;
+	l3 = pkt_l3_offset(r->out, r->len);
+	if ((r->out[l3] >> 4) == 4)
+		inet_ntop(AF_INET, r->out + l3 + 16, r->backend, sizeof(r->backend));
+	else
+		inet_ntop(AF_INET6, r->out + l3 + 24, r->backend, sizeof(r->backend));
+}
+
+static size_t build(const struct pkt_spec *s, uint8_t *buf)
+{
+	size_t len = pkt_build(s, buf, PKT_MAX);
+
+	assert_true(len > 0);
+	return len;
+}
+
+static void run(struct fix *f, const struct pkt_spec *s, struct result *r)
+{
+	uint8_t buf[PKT_MAX];
+
+	run_frame(f, buf, build(s, buf), r);
+}
+
+static void reapply(struct fix *f)
+{
+	assert_int_equal(dp_apply(f->dp, f->p, &f->view), 0);
+}
+
+static uint64_t reason_count(struct fix *f, enum ae_reason reason)
+{
+	uint64_t c[AE_REASON_MAX];
+
+	assert_int_equal(dp_read_reasons(f->dp, c), 0);
+	return c[reason];
+}
+
+static bool in_region(struct fix *f, int region, const char *addr)
+{
+	struct inet_addr a;
+	size_t i;
+
+	if (inet_addr_parse(addr, &a))
+		return false;
+	for (i = 0; i < f->p->regions[region].n_backends; i++)
+		if (inet_addr_eq(&f->p->regions[region].backends[i].addr, &a))
+			return true;
+	return false;
+}
+
+static struct pkt_spec tcp4(const char *src, const char *dst, uint16_t sport, uint16_t dport)
+{
+	struct pkt_spec s = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .sport = sport,
+			      .dport = dport, .payload_len = 20 };
+
+	memcpy(s.dst_mac, EDGE_MAC, 6);
+	memcpy(s.src_mac, "\x02\x00\x00\x00\x00\x09", 6);
+	return s;
+}
+
+/* The whole tunnelled frame, byte by byte: L2 rewritten, outer header right, inner untouched. */
+static void check_tunnel(const uint8_t *in, size_t in_len, const struct result *r, int outer6)
+{
+	size_t l3_in = pkt_l3_offset(in, in_len), l3 = pkt_l3_offset(r->out, r->len);
+	size_t hl = outer6 ? 40 : 20;
+	const uint8_t *o = r->out + l3;
+	size_t inner_len;
+
+	assert_int_equal(l3, l3_in); /* VLAN tags kept */
+	assert_memory_equal(r->out, GW_MAC, 6);
+	assert_memory_equal(r->out + 6, EDGE_MAC, 6);
+	assert_memory_equal(r->out + 12, in + 12, l3 - 14); /* tags as they came */
+	assert_int_equal(r->out[l3 - 2] << 8 | r->out[l3 - 1], outer6 ? 0x86dd : 0x0800);
+	inner_len = (in[l3_in] >> 4) == 4 ? (size_t)(in[l3_in + 2] << 8 | in[l3_in + 3]) :
+					    (size_t)(40 + (in[l3_in + 4] << 8 | in[l3_in + 5]));
+	assert_int_equal(r->len, in_len + hl);
+	assert_memory_equal(o + hl, in + l3_in, in_len - l3_in);
+	if (outer6) {
+		uint8_t src6[16];
+
+		inet_pton(AF_INET6, "2001:db8::10", src6);
+		assert_int_equal(o[0] >> 4, 6);
+		assert_int_equal(o[4] << 8 | o[5], inner_len);
+		assert_int_equal(o[6], (in[l3_in] >> 4) == 4 ? 4 : 41);
+		assert_int_equal(o[7], 64);
+		assert_memory_equal(o + 8, src6, 16);
+	} else {
+		uint8_t src4[4] = { 192, 0, 2, 10 };
+
+		assert_int_equal(o[0], 0x45);
+		assert_int_equal(o[2] << 8 | o[3], inner_len + 20);
+		assert_int_equal(o[8], 64);
+		assert_int_equal(o[9], (in[l3_in] >> 4) == 4 ? 4 : 41);
+		assert_int_equal(pkt_csum(o, 20), 0);
+		assert_memory_equal(o + 12, src4, 4);
+	}
+}
+
+static void test_non_vip_untouched(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.99", 1000, 443);
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::99", 1000, 443);
+	struct pkt_spec icmp = tcp4("203.0.113.7", "192.0.2.1", 0, 0);
+	struct result r;
+	uint8_t in[PKT_MAX];
+	size_t len;
+	uint64_t before = reason_count(f, AE_PASS_NOT_VIP);
+
+	icmp.proto = IPPROTO_ICMP;
+	for (int i = 0; i < 3; i++) {
+		const struct pkt_spec *sp = i == 0 ? &s : i == 1 ? &s6 : &icmp;
+
+		len = build(sp, in);
+		run_frame(f, in, len, &r);
+		assert_int_equal(r.action, XDP_PASS);
+		assert_int_equal(r.len, len);
+		assert_memory_equal(r.out, in, len);
+	}
+	assert_int_equal(reason_count(f, AE_PASS_NOT_VIP), before + 3);
+}
+
+static void test_vip_unlisted_port_passes(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 1000, 80);
+	struct result r;
+
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	s.dport = 443;
+	s.proto = IPPROTO_UDP;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX); /* udp/443 is listed */
+}
+
+static void test_nearest_region_by_prefix(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec us = tcp4("203.0.113.7", "192.0.2.1", 1000, 443);
+	struct pkt_spec eu = tcp4("203.0.113.200", "192.0.2.1", 1000, 443);
+	struct pkt_spec other = tcp4("198.18.0.5", "192.0.2.1", 1000, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len;
+
+	for (int port = 1000; port < 1040; port++) {
+		us.sport = eu.sport = other.sport = port;
+		len = build(&us, in);
+		run_frame(f, in, len, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_true(in_region(f, US, r.backend));
+		check_tunnel(in, len, &r, 0);
+		run(f, &eu, &r);
+		assert_true(in_region(f, EU, r.backend));
+		run(f, &other, &r); /* no prefix: the edge's own region */
+		assert_true(in_region(f, EU, r.backend));
+	}
+}
+
+static void test_failover_to_next_region(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec eu = tcp4("203.0.113.200", "192.0.2.1", 2000, 443);
+	struct result r;
+	int port;
+
+	f->view.region_up[EU] = false;
+	reapply(f);
+	for (port = 2000; port < 2020; port++) {
+		eu.sport = port;
+		run(f, &eu, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_true(in_region(f, US, r.backend)); /* the client's second preference */
+	}
+	f->view.region_up[US] = false;
+	reapply(f);
+	eu.sport = 3000;
+	run(f, &eu, &r); /* neither preference: the VIP's own order goes on to ap-south */
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, AP, r.backend));
+	f->view.region_up[AP] = false;
+	reapply(f);
+	eu.sport = 3001;
+	run(f, &eu, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_NO_REGION), 1);
+}
+
+static void test_tunnel_kinds(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec v4to6 = tcp4("203.0.113.7", "192.0.2.1", 4000, 443);
+	struct pkt_spec v6to6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 4000, 443);
+	struct pkt_spec v6to4 = tcp4("2001:db8:99::7", "2001:db8:ff::1", 4000, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len;
+
+	/* IP6IP6: an IPv6 client preferring ap-south (IPv6 backends) */
+	len = build(&v6to6, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, AP, r.backend));
+	check_tunnel(in, len, &r, 1);
+	/* 6in4: an IPv6 client with no prefix goes to eu-west first (IPv4 backends) */
+	len = build(&v6to4, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, EU, r.backend));
+	check_tunnel(in, len, &r, 0);
+	/* 4in6: an IPv4 VIP whose only up region has IPv6 backends */
+	f->view.region_up[US] = f->view.region_up[EU] = false;
+	reapply(f);
+	len = build(&v4to6, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, AP, r.backend));
+	check_tunnel(in, len, &r, 1);
+}
+
+static void test_vlan_and_options(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 5000, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len;
+
+	s.vlan_ids[0] = 100;
+	s.vlan_ids[1] = 200;
+	s.vlan_ids[2] = 300;
+	for (s.n_vlans = 0; s.n_vlans <= 2; s.n_vlans++) {
+		for (s.ip_opt_words = 0; s.ip_opt_words <= 10; s.ip_opt_words += 5) {
+			len = build(&s, in);
+			run_frame(f, in, len, &r);
+			assert_int_equal(r.action, XDP_TX);
+			check_tunnel(in, len, &r, 0);
+		}
+	}
+	s.n_vlans = 3; /* deeper than the program looks: not ours */
+	len = build(&s, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	assert_int_equal(reason_count(f, AE_PASS_NOT_IP), 1);
+}
+
+static void test_fragments_same_backend(void **state)
+{
+	struct fix *f = *state;
+	const char *srcs[] = { "203.0.113.200", "2001:db8:99::5" };
+	const char *dsts[] = { "192.0.2.1", "2001:db8:ff::1" };
+	struct pkt_spec s;
+	struct result r;
+	char first[INET_ADDR_STR];
+	int k, id;
+
+	for (k = 0; k < 2; k++) {
+		for (id = 1; id <= 8; id++) {
+			s = tcp4(srcs[k], dsts[k], 6000 + id, 443);
+			s.is_frag = 1;
+			s.frag_id = id;
+			s.more_frags = 1;
+			s.payload_len = 64;
+			run(f, &s, &r); /* first fragment: has ports */
+			assert_int_equal(r.action, XDP_TX);
+			strcpy(first, r.backend);
+			s.frag_off = 9;
+			run(f, &s, &r); /* middle */
+			assert_int_equal(r.action, XDP_TX);
+			assert_string_equal(r.backend, first);
+			s.more_frags = 0;
+			run(f, &s, &r); /* last */
+			assert_string_equal(r.backend, first);
+		}
+	}
+}
+
+static void test_malformed(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 7000, 443);
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 7000, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len, l3;
+
+	s.payload_len = 0;
+	len = build(&s, in);
+	l3 = pkt_l3_offset(in, len);
+	/* TCP header cut short, IP length consistent with it: a VIP's packet, dropped */
+	in[l3 + 2] = 0;
+	in[l3 + 3] = 20 + 10;
+	run_frame(f, in, l3 + 30, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_MALFORMED), 1);
+	/* IPv4 total length beyond the frame: inconsistent, never tunnelled */
+	len = build(&s, in);
+	in[l3 + 2] = 0x05;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	/* IPv4 header length below 20 */
+	len = build(&s, in);
+	in[l3] = 0x44;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	/* truncated IPv4 and IPv6 headers; bare Ethernet (test runs refuse shorter frames) */
+	run_frame(f, in, l3 + 10, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	len = build(&s6, in);
+	run_frame(f, in, l3 + 30, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	run_frame(f, in, 14, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(reason_count(f, AE_PASS_MALFORMED), 5);
+}
+
+static void test_active_passive(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec eu = tcp4("203.0.113.200", "192.0.2.2", 8000, 5432);
+	struct pkt_spec eu_auto = tcp4("203.0.113.200", "192.0.2.3", 8000, 5432);
+	struct result r;
+	int port;
+
+	/* writes go to the primary, whatever the client prefers */
+	for (port = 8000; port < 8010; port++) {
+		eu.sport = port;
+		run(f, &eu, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_true(in_region(f, US, r.backend));
+	}
+	/* primary down: dropped and counted, never sent to eu-west on the edge's own word */
+	dp_view_free(&f->view);
+	bool down[AE_MAX_REGIONS] = { [US] = true };
+	assert_int_equal(dp_view_default(f->p, down, &f->view), 0);
+	reapply(f);
+	eu.sport = 8000; /* an established flow too: its backend's region is down */
+	run(f, &eu, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_PRIMARY_DOWN), 1);
+	/* auto_promote: local moves to the next region of the VIP's list */
+	run(f, &eu_auto, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, EU, r.backend));
+}
+
+static void test_promotion_moves_established_flows(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.2", 8100, 5432);
+	struct result r;
+
+	run(f, &s, &r);
+	assert_true(in_region(f, US, r.backend));
+	/* an operator promotes eu-west while us-east is still up: no flow may keep writing there */
+	f->view.serving[2] = EU;
+	reapply(f);
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(in_region(f, EU, r.backend));
+}
+
+static void test_affinity_across_ring_change(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char before[64][INET_ADDR_STR];
+	struct policy *bigger;
+	struct result r;
+	int i, moved_new = 0;
+
+	for (i = 0; i < 64; i++) {
+		s.sport = 9000 + i;
+		run(f, &s, &r);
+		assert_true(in_region(f, EU, r.backend));
+		strcpy(before[i], r.backend);
+	}
+	/* a third eu-west backend: the ring changes, established flows stay */
+	bigger = make_policy("      - {address: 198.51.100.23}\n", 7);
+	dp_view_free(&f->view);
+	assert_int_equal(dp_view_default(bigger, NULL, &f->view), 0);
+	assert_int_equal(dp_apply(f->dp, bigger, &f->view), 0);
+	policy_free(f->p);
+	f->p = bigger;
+	for (i = 0; i < 64; i++) {
+		s.sport = 9000 + i;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, before[i]);
+	}
+	for (i = 0; i < 64; i++) { /* while new flows do reach the new backend */
+		s.sport = 9500 + i;
+		run(f, &s, &r);
+		moved_new += !strcmp(r.backend, "198.51.100.23");
+	}
+	assert_true(moved_new > 5);
+	/* a backend going down takes its flows with it: they are steered afresh */
+	f->view.backend_up[dp_backend_id(f->p, EU, 0)] = false;
+	reapply(f);
+	for (i = 0; i < 64; i++) {
+		s.sport = 9000 + i;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_string_not_equal(r.backend, "198.51.100.21");
+		if (strcmp(before[i], "198.51.100.21"))
+			assert_string_equal(r.backend, before[i]);
+	}
+}
+
+static void test_drained_backend(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	size_t drained = dp_backend_id(f->p, EU, 1);
+	int i, kept = 0;
+
+	struct result r;
+	for (i = 0; i < 64; i++) { /* establish flows, some on .22 */
+		s.sport = 10000 + i;
+		run(f, &s, &r);
+		kept += !strcmp(r.backend, "198.51.100.22");
+	}
+	assert_true(kept > 0);
+	f->view.backend_new_flows[drained] = false; /* drain: no new flows, existing ones stay */
+	reapply(f);
+	for (i = 0; i < 64; i++) {
+		s.sport = 10000 + i;
+		run(f, &s, &r);
+		kept -= !strcmp(r.backend, "198.51.100.22");
+		s.sport = 11000 + i;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, "198.51.100.21");
+	}
+	assert_int_equal(kept, 0);
+}
+
+static void test_counters(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 12000, 443);
+	struct ae_vip_stats st;
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len = build(&s, in);
+
+	run_frame(f, in, len, &r);
+	run_frame(f, in, len, &r);
+	s.sport++;
+	run(f, &s, &r);
+	assert_int_equal(dp_read_vip_stats(f->dp, 0, &st), 0);
+	assert_int_equal(st.packets, 3);
+	assert_int_equal(st.new_flows, 2);
+	assert_int_equal(st.bytes, 3 * len);
+}
+
+static void test_too_big(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 13000, 443);
+	struct result r;
+
+	f->view.mtu = 1500;
+	reapply(f);
+	s.payload_len = 1500 - 40; /* a full-size packet: no room for the tunnel header */
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_TOO_BIG), 1);
+	s.payload_len = 1500 - 40 - 20;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+}
+
+/* Two edges with the same policy, even with backends listed in another order, send each flow to
+ * the same backend: each child process loads its own program and maps.
+ */
+static void steer_in_child(const char *extra, int fd_out)
+{
+	struct fix f = { 0 };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	struct result r;
+	int i;
+
+	f.p = make_policy(extra, 99);
+	if (dp_open(f.p, NULL, &f.dp) || dp_view_default(f.p, NULL, &f.view) ||
+	    dp_apply(f.dp, f.p, &f.view))
+		_exit(1);
+	for (i = 0; i < 200; i++) {
+		s.sport = 20000 + i;
+		run(&f, &s, &r);
+		if (write(fd_out, r.backend, sizeof(r.backend)) != sizeof(r.backend))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static void test_deterministic_across_processes(void **state)
+{
+	const char *orders[2] = { "      - {address: 198.51.100.23}\n"
+				  "      - {address: 198.51.100.24}\n",
+				  "      - {address: 198.51.100.24}\n"
+				  "      - {address: 198.51.100.23}\n" };
+	char got[2][200][INET_ADDR_STR];
+	int k, status, pipes[2][2];
+	pid_t pid[2];
+
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(pipe(pipes[k]), 0);
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (!pid[k]) {
+			close(pipes[k][0]);
+			steer_in_child(orders[k], pipes[k][1]);
+		}
+		close(pipes[k][1]);
+	}
+	for (k = 0; k < 2; k++) {
+		size_t want = sizeof(got[k]), have = 0;
+		ssize_t n;
+
+		while (have < want && (n = read(pipes[k][0], (char *)got[k] + have,
+						want - have)) > 0)
+			have += n;
+		close(pipes[k][0]);
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(have, want);
+	}
+	assert_memory_equal(got[0], got[1], sizeof(got[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_non_vip_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vip_unlisted_port_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nearest_region_by_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failover_to_next_region, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_and_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fragments_same_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_passive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promotion_moves_established_flows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_affinity_across_ring_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+		cmocka_unit_test(test_deterministic_across_processes),
+	};
+
+	if (geteuid()) {
+		fprintf(stderr, "packet_test: needs root (BPF_PROG_TEST_RUN)\n");
+		return 77;
+	}
+	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);
+}

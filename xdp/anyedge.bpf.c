@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The edge's steering program: VIP packets to the nearest healthy region's backend, tunnelled
+ * and sent back out of the NIC; everything else passes untouched. See DESIGN.md, "The path of
+ * one packet".
+ */
+#include "parse.h"
+#include "steer.h"
+#include "encap.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Userspace refuses pinned maps from a program with another ABI. */
+const volatile __u32 ae_abi_version = AE_ABI_VERSION;
+
+static __always_inline void count_vip(__u32 id, __u32 bytes, int new_flow)
+{
+	struct ae_vip_stats *s = bpf_map_lookup_elem(&vip_stats, &id);
+
+	if (!s)
+		return;
+	s->packets++;
+	s->bytes += bytes;
+	s->new_flows += new_flow;
+}
+
+/* VIP at (dst, proto, port); fragments and unreadable L4 headers use the port-0 entry. */
+static __always_inline struct ae_vip *lookup_vip(const struct pkt *p)
+{
+	struct ae_vip_key k = {
+		.port = p->l4_ok ? p->flow.dport : 0,
+		.proto = p->flow.proto,
+		.family = p->family,
+	};
+
+	__builtin_memcpy(k.addr, p->flow.dst, 16);
+	return bpf_map_lookup_elem(&vips, &k);
+}
+
+SEC("xdp")
+int anyedge_xdp(struct xdp_md *ctx)
+{
+	struct ae_backend *b = 0;
+	struct pkt p = {};
+	struct ae_config *cfg;
+	struct ae_vip *vip;
+	__u32 reason = 0, zero = 0, len = ctx->data_end - ctx->data;
+	int act, new_flow = 0;
+
+	act = parse_packet(ctx, &p, &reason);
+	if (act != AE_CONTINUE)
+		goto out;
+	if (p.flow.proto != IPPROTO_TCP && p.flow.proto != IPPROTO_UDP) {
+		reason = AE_PASS_NOT_VIP;
+		act = XDP_PASS;
+		goto out;
+	}
+	vip = lookup_vip(&p);
+	if (!vip) {
+		reason = p.l4_ok || p.frag ? AE_PASS_NOT_VIP : AE_PASS_MALFORMED;
+		act = XDP_PASS;
+		goto out;
+	}
+	if (!p.l4_ok && !p.frag) { /* a VIP's packet whose L4 header is cut short */
+		reason = AE_DROP_MALFORMED;
+		act = XDP_DROP;
+		goto out;
+	}
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg) {
+		reason = AE_DROP_NO_BACKEND;
+		act = XDP_DROP;
+		goto out;
+	}
+	act = steer(&p, vip, cfg, &b, &reason, &new_flow);
+	if (act != AE_CONTINUE)
+		goto out;
+	count_vip(vip->id, len, new_flow);
+	act = encap(ctx, &p, b, cfg, &reason);
+	if (act == XDP_TX)
+		return act;
+out:
+	count_reason(reason);
+	return act;
+}

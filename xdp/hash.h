@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The flow hash that picks a ring entry. It must be identical on every edge (same seed, same
+ * flow, same entry), so it depends on nothing but the 5-tuple and the seed.
+ */
+#ifndef ANYEDGE_HASH_H
+#define ANYEDGE_HASH_H
+
+#include "anyedge_abi.h"
+
+static __always_inline __u32 ae_rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static __always_inline __u32 ae_mix(__u32 h, __u32 w)
+{
+	w *= 0xcc9e2d51;
+	w = ae_rotl32(w, 15);
+	w *= 0x1b873593;
+	h ^= w;
+	h = ae_rotl32(h, 13);
+	return h * 5 + 0xe6546b64;
+}
+
+static __always_inline __u32 ae_final(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	return h ^ (h >> 16);
+}
+
+/* Hash of the flow key's addresses, ports and proto. IPv4 keys have zero address tails, so one
+ * loop serves both families without a branch.
+ */
+static __always_inline __u32 ae_flow_hash(const struct ae_flow_key *k, __u32 seed)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = seed;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 8; i++) /* src and dst: 32 bytes */
+		h = ae_mix(h, w[i]);
+	h = ae_mix(h, ((__u32)k->sport << 16) | k->dport);
+	h = ae_mix(h, ((__u32)k->proto << 8) | k->family);
+	return ae_final(h ^ sizeof(*k));
+}
+
+#endif /* ANYEDGE_HASH_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Every map of the steering program. Sizes here are ceilings for small metadata; the large maps
+ * (flows, and the rings created by the controller per policy) are sized at load time.
+ */
+#ifndef ANYEDGE_MAPS_H
+#define ANYEDGE_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "anyedge_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AE_MAX_VIP_KEYS);
+	__type(key, struct ae_vip_key);
+	__type(value, struct ae_vip);
+} vips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, AE_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ae_lpm4_key);
+	__type(value, struct ae_prefs);
+} client_prefs_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, AE_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ae_lpm6_key);
+	__type(value, struct ae_prefs);
+} client_prefs_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AE_MAX_REGIONS);
+	__type(key, __u32);
+	__type(value, struct ae_region);
+} regions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AE_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct ae_backend);
+} backends SEC(".maps");
+
+/* A ring: ring_size backend ids. BPF_F_INNER_MAP lets rings of any size share one slot type;
+ * the lookup then bounds-checks at run time.
+ */
+struct ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+/* Slot vip_id * AE_MAX_REGIONS + region_id; empty where the policy has no such ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, AE_RING_SLOTS);
+	__type(key, __u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AE_DEFAULT_FLOW_TABLE);
+	__type(key, struct ae_flow_key);
+	__type(value, struct ae_flow);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ae_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AE_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct ae_vip_stats);
+} vip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AE_REASON_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} reasons SEC(".maps");
+
+static __always_inline void count_reason(__u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&reasons, &reason);
+
+	if (c)
+		*c += 1;
+}
+
+#endif /* ANYEDGE_MAPS_H */

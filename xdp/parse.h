@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Stage 1: parse Ethernet, up to two VLAN tags, IPv4 (options allowed) or IPv6 (extension
+ * headers, fragments), then TCP or UDP ports. Every read is bounds-checked against data_end.
+ */
+#ifndef ANYEDGE_PARSE_H
+#define ANYEDGE_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+
+#include "anyedge_abi.h"
+
+#define AE_CONTINUE -1 /* a stage's "no verdict yet, go on" */
+#define AE_MAX_VLANS 2
+#define AE_MAX_EXT_HDRS 4 /* IPv6 extension headers walked before giving up */
+
+#define IPV4_FRAG_MASK 0x3fff /* MF + offset */
+#define IPV4_DF 0x4000
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct pkt {
+	struct ae_flow_key flow; /* first: the hash reads it as 32-bit words */
+	__u32 l2_len; /* Ethernet + VLAN tags: 14, 18 or 22 */
+	__u32 n_vlans;
+	__u32 ip_len; /* the IP packet's own length (frame padding excluded) */
+	__u8 family; /* AE_FAMILY_V4 / AE_FAMILY_V6 */
+	__u8 tos; /* IPv4 TOS or IPv6 traffic class */
+	__u8 df; /* IPv4 don't-fragment bit */
+	__u8 frag; /* any fragment, first included: steered without ports */
+	__u8 l4_ok; /* ports were read from a complete L4 header */
+};
+
+static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 *proto)
+{
+	struct ethhdr *eth = data;
+	struct vlan_tag *v;
+	__u16 h;
+	int i;
+
+	if ((void *)(eth + 1) > end)
+		return -1;
+	h = bpf_ntohs(eth->h_proto);
+	p->l2_len = sizeof(*eth);
+#pragma unroll
+	for (i = 0; i < AE_MAX_VLANS; i++) {
+		if (h != ETH_P_8021Q && h != ETH_P_8021AD)
+			break;
+		v = data + p->l2_len;
+		if ((void *)(v + 1) > end)
+			return -1;
+		h = bpf_ntohs(v->proto);
+		p->l2_len += sizeof(*v);
+		p->n_vlans++;
+	}
+	*proto = h;
+	return 0;
+}
+
+/* 0: IPv4 header parsed, *l4 set; -1: truncated or inconsistent. */
+static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void **l4)
+{
+	struct iphdr *ip = data + p->l2_len;
+	__u32 hl, tot;
+	__u16 frag;
+
+	if ((void *)(ip + 1) > end)
+		return -1;
+	hl = ip->ihl * 4;
+	tot = bpf_ntohs(ip->tot_len);
+	if (hl < sizeof(*ip) || tot < hl || (void *)ip + tot > end)
+		return -1;
+	frag = bpf_ntohs(ip->frag_off);
+	p->family = AE_FAMILY_V4;
+	p->ip_len = tot;
+	p->tos = ip->tos;
+	p->df = !!(frag & IPV4_DF);
+	p->frag = !!(frag & IPV4_FRAG_MASK);
+	p->flow.family = AE_FAMILY_V4;
+	p->flow.proto = ip->protocol;
+	__builtin_memcpy(p->flow.src, &ip->saddr, 4);
+	__builtin_memcpy(p->flow.dst, &ip->daddr, 4);
+	*l4 = (void *)ip + hl;
+	return 0;
+}
+
+struct ipv6_ext {
+	__u8 next;
+	__u8 len; /* 8-byte units beyond the first 8 */
+};
+
+struct ipv6_frag {
+	__u8 next;
+	__u8 reserved;
+	__be16 off_flags;
+	__be32 id;
+};
+
+static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void **l4)
+{
+	struct ipv6hdr *ip6 = data + p->l2_len;
+	void *cur = ip6 + 1;
+	__u8 next;
+	int i;
+
+	if (cur > end)
+		return -1;
+	p->ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if ((void *)ip6 + p->ip_len > end || !ip6->payload_len) /* jumbograms unsupported */
+		return -1;
+	p->family = AE_FAMILY_V6;
+	p->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
+	p->flow.family = AE_FAMILY_V6;
+	__builtin_memcpy(p->flow.src, &ip6->saddr, 16);
+	__builtin_memcpy(p->flow.dst, &ip6->daddr, 16);
+	next = ip6->nexthdr;
+#pragma unroll
+	for (i = 0; i < AE_MAX_EXT_HDRS; i++) {
+		if (next == IPPROTO_FRAGMENT) {
+			struct ipv6_frag *fh = cur;
+
+			if ((void *)(fh + 1) > end)
+				return -1;
+			p->frag = 1;
+			next = fh->next;
+			cur = fh + 1;
+		} else if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+			   next == IPPROTO_DSTOPTS) {
+			struct ipv6_ext *eh = cur;
+
+			if ((void *)(eh + 1) > end)
+				return -1;
+			next = eh->next;
+			cur += (eh->len + 1) * 8;
+		} else {
+			break;
+		}
+	}
+	p->flow.proto = next;
+	*l4 = cur;
+	return 0;
+}
+
+/* Ports of a complete TCP or UDP header; fragments keep zero ports on purpose. */
+static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
+{
+	if (p->frag)
+		return;
+	if (p->flow.proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end || th->doff < 5)
+			return;
+		p->flow.sport = th->source;
+		p->flow.dport = th->dest;
+		p->l4_ok = 1;
+	} else if (p->flow.proto == IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return;
+		p->flow.sport = uh->source;
+		p->flow.dport = uh->dest;
+		p->l4_ok = 1;
+	}
+}
+
+/* AE_CONTINUE with p filled, or XDP_PASS (counted by the caller via *reason). */
+static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt *p, __u32 *reason)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	void *l4 = 0;
+	__u16 proto;
+	int err;
+
+	if (parse_l2(data, end, p, &proto)) {
+		*reason = AE_PASS_MALFORMED;
+		return XDP_PASS;
+	}
+	if (proto == ETH_P_IP) {
+		err = parse_ipv4(data, end, p, &l4);
+	} else if (proto == ETH_P_IPV6) {
+		err = parse_ipv6(data, end, p, &l4);
+	} else {
+		*reason = AE_PASS_NOT_IP;
+		return XDP_PASS;
+	}
+	if (err) {
+		*reason = AE_PASS_MALFORMED;
+		return XDP_PASS;
+	}
+	parse_l4(l4, end, p);
+	return AE_CONTINUE;
+}
+
+#endif /* ANYEDGE_PARSE_H */
