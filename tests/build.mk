@@ -16,3 +16,10 @@ $(B)/tests/mkpcap: $(B)/obj/tests/mkpcap.o $(B)/obj/tests/pkt.o
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# A forwarding edge for namespace tests, without the daemon.
+TEST_BINS += $(B)/tests/edge_attach
+$(B)/tests/edge_attach: $(B)/obj/tests/edge_attach.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@

@@ -42,6 +42,7 @@ struct dataplane {
 	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
 	uint32_t *ring_vals;
 	struct region_ring ring[AE_MAX_REGIONS];
+	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
 };
 
 size_t dp_backend_count(const struct policy *p)
@@ -501,13 +502,51 @@ static bool vip_key_wanted(const struct policy *p, const struct ae_vip_key *k)
 	return false;
 }
 
+/* Write the words of vip_filter that differ from what the map holds. */
+static int write_filter(struct dataplane *dp, const uint64_t *words)
+{
+	int fd = bpf_map__fd(dp->skel->maps.vip_filter);
+	uint32_t i;
+
+	for (i = 0; i < AE_VIP_FILTER_WORDS; i++) {
+		if (words[i] == dp->filter[i])
+			continue;
+		if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
+			return -errno;
+		dp->filter[i] = words[i];
+	}
+	return 0;
+}
+
+static void filter_of(const struct policy *p, uint64_t *words)
+{
+	uint32_t addr[4], bit;
+	size_t i;
+
+	memset(words, 0, AE_VIP_FILTER_WORDS * sizeof(*words));
+	for (i = 0; i < p->n_vips; i++) {
+		memcpy(addr, p->vips[i].addr.bytes, 16);
+		bit = ae_vip_filter_bit((const uint8_t *)addr);
+		words[bit / 64] |= 1ULL << (bit % 64);
+	}
+}
+
 static int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
+	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
 	int fd = bpf_map__fd(dp->skel->maps.vips);
 	struct ae_vip_key k, next, dead[64];
 	size_t i, j, n_dead;
 	void *prev;
+	int err;
 
+	/* new VIPs' bits go in before their entries, stale bits come out after theirs */
+	filter_of(p, want);
+	for (i = 0; i < AE_VIP_FILTER_WORDS; i++)
+		both[i] = want[i] | dp->filter[i];
+	err = write_filter(dp, both);
+	if (err)
+		return err;
 	for (i = 0; i < p->n_vips; i++) {
 		const struct policy_vip *pv = &p->vips[i];
 		struct ae_vip val = {
@@ -544,7 +583,7 @@ static int apply_vips(struct dataplane *dp, const struct policy *p, const struct
 			if (bpf_map_delete_elem(fd, &dead[i]) && errno != ENOENT)
 				return -errno;
 	} while (n_dead == 64);
-	return 0;
+	return write_filter(dp, want);
 }
 
 int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view *view)

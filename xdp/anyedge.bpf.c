@@ -23,6 +23,14 @@ static __always_inline void count_vip(__u32 id, __u32 bytes, int new_flow)
 	s->new_flows += new_flow;
 }
 
+static __always_inline int maybe_vip(const struct pkt *p)
+{
+	__u32 bit = ae_vip_filter_bit(p->flow.dst), word = bit / 64;
+	__u64 *w = bpf_map_lookup_elem(&vip_filter, &word);
+
+	return w && (*w & (1ULL << (bit % 64)));
+}
+
 /* VIP at (dst, proto, port); fragments and unreadable L4 headers use the port-0 entry. */
 static __always_inline struct ae_vip *lookup_vip(const struct pkt *p)
 {
@@ -49,7 +57,7 @@ int anyedge_xdp(struct xdp_md *ctx)
 	act = parse_packet(ctx, &p, &reason);
 	if (act != AE_CONTINUE)
 		goto out;
-	if (p.flow.proto != IPPROTO_TCP && p.flow.proto != IPPROTO_UDP) {
+	if ((p.flow.proto != IPPROTO_TCP && p.flow.proto != IPPROTO_UDP) || !maybe_vip(&p)) {
 		reason = AE_PASS_NOT_VIP;
 		act = XDP_PASS;
 		goto out;

@@ -54,6 +54,23 @@ struct ae_vip {
 	__u8 regions[AE_MAX_VIP_REGIONS]; /* the VIP's own order */
 };
 
+/* vip_filter: a bitmap over destination addresses, one bit set per VIP address. A clear bit
+ * proves "no VIP here" for the price of an array read, so the common non-VIP packet skips the
+ * hash lookup; a set bit (a VIP, or a rare collision) goes on to the vips map.
+ */
+#define AE_VIP_FILTER_BITS 65536
+#define AE_VIP_FILTER_WORDS (AE_VIP_FILTER_BITS / 64)
+
+/* addr must be 4-byte aligned: the program reads it as words */
+static inline __u32 ae_vip_filter_bit(const __u8 addr[16])
+{
+	const __u32 *w = (const __u32 *)addr;
+	__u32 h = w[0] ^ w[1] ^ w[2] ^ w[3];
+
+	h ^= h >> 16;
+	return h & (AE_VIP_FILTER_BITS - 1);
+}
+
 /* client_prefs_v4 / client_prefs_v6 (LPM tries); /0 holds the edge's own region */
 struct ae_lpm4_key {
 	__u32 prefixlen;

@@ -18,6 +18,13 @@ struct {
 } vips SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AE_VIP_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} vip_filter SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, AE_MAX_PREFIXES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -66,8 +73,12 @@ struct {
 	__array(values, struct ring);
 } rings SEC(".maps");
 
+/* Per-CPU LRU lists (one shared table): inserts never contend across CPUs; RSS keeps a flow on
+ * one CPU, so each CPU's list ages its own flows. Each CPU may hold max_entries / ncpus.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, AE_DEFAULT_FLOW_TABLE);
 	__type(key, struct ae_flow_key);
 	__type(value, struct ae_flow);

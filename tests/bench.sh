@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: per-packet cost of the steering program, beside the floor (an XDP_PASS-only
+# program timed the same way, interleaved, in the same run). Four packet classes:
+#   non-VIP pass | VIP new flow (miss + flow insert) | VIP established flow (hit) | IPv6 VIP hit
+# Machines here are shared and noisy: compare figures from one run, not across runs.
+set -eu
+B=${B:-build}
+tmp=$(mktemp -d /tmp/anyedge-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+REPEAT=${REPEAT:-2000}
+FLOWS=${FLOWS:-50000}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF_PROG_TEST_RUN)" >&2
+	exit 1
+fi
+mk="$B/tests/mkpcap"
+"$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16
+"$mk" "$tmp/new.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS
+"$mk" "$tmp/hit.pcap" src=203.0.113.200,count=16
+"$mk" "$tmp/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16
+
+run() { # name pcap repeat
+	out=$("$B/anyedge" bench --config tests/bench.yaml --pcap "$2" --repeat "$3")
+	echo "$out" | sed -e 's/.*"ns_per_packet":\([0-9.]*\),"floor_ns":\([0-9.]*\),"net_ns":\([0-9.-]*\).*/\1 \2 \3/' |
+		while read -r prog floor net; do
+			printf '%-28s %10s %10s %10s\n' "$1" "$prog" "$floor" "$net"
+		done
+}
+
+printf '%-28s %10s %10s %10s\n' "class" "ns/packet" "floor ns" "net ns"
+run "non-VIP pass" "$tmp/nonvip.pcap" "$REPEAT"
+# each of FLOWS distinct flows runs once: every run is a miss that inserts its flow
+run "VIP new flow (miss+insert)" "$tmp/new.pcap" 1
+run "VIP established (hit)" "$tmp/hit.pcap" "$REPEAT"
+run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
