@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `anyedge decap attach|detach|status DEV`: the backend-side decapsulator (xdp/decap.bpf.c).
+ *
+ * attach loads the program, fills its maps, attaches it to DEV through a bpf_link (native mode
+ * where the driver has it, generic otherwise) and pins link and maps under
+ * /sys/fs/bpf/anyedge/decap/DEV/, so the program outlives this process and status/detach find it.
+ * Attaching again over a live pin swaps program and maps in one bpf_link_update: tunnels never
+ * meet a host without a decapsulator in between. Pins are named by device name: a device of the
+ * same name in another network namespace needs its own bpffs, or another name.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../xdp/decap_abi.h"
+#include "cli.h"
+#include "decap.skel.h"
+#include "inet.h"
+#include "log.h"
+
+#define BPFFS "/sys/fs/bpf"
+#define DECAP_PIN_BASE BPFFS "/anyedge/decap"
+#define DECAP_MAX_CLI_ALLOW 1024
+
+/* Pinned maps, by file name under the device's pin directory. */
+static const char *const pinned_maps[] = { "decap_addrs", "decap_allow4", "decap_allow6",
+					   "decap_config", "decap_stats" };
+
+struct decap_args {
+	const char *verb, *dev;
+	struct inet_addr addrs[DECAP_MAX_ADDRS];
+	int n_addrs;
+	struct inet_prefix *allow;
+	int n_allow;
+	bool json;
+};
+
+static int decap_usage(void)
+{
+	fprintf(stderr,
+		"usage: anyedge decap attach DEV [--address ADDR,...] [--allow PREFIX,...]\n"
+		"       anyedge decap detach DEV\n"
+		"       anyedge decap status DEV [--json]\n"
+		"  --address  tunnel endpoints to open tunnels for (default: every address on DEV,\n"
+		"             IPv6 link-local excepted)\n"
+		"  --allow    outer source prefixes allowed to tunnel to us (default: any source)\n");
+	return 2;
+}
+
+static int parse_addr_list(char *list, struct decap_args *a)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (a->n_addrs >= DECAP_MAX_ADDRS) {
+			pr_warn("decap: more than %d addresses\n", DECAP_MAX_ADDRS);
+			return -E2BIG;
+		}
+		if (inet_addr_parse(tok, &a->addrs[a->n_addrs])) {
+			pr_warn("decap: '%s' is not an IPv4 or IPv6 address\n", tok);
+			return -EINVAL;
+		}
+		a->n_addrs++;
+	}
+	return 0;
+}
+
+static int parse_allow_list(char *list, struct decap_args *a)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (a->n_allow >= DECAP_MAX_CLI_ALLOW) {
+			pr_warn("decap: more than %d allowed prefixes\n", DECAP_MAX_CLI_ALLOW);
+			return -E2BIG;
+		}
+		if (inet_prefix_parse(tok, &a->allow[a->n_allow])) {
+			pr_warn("decap: '%s' is not a prefix ADDR/LEN with zero host bits\n", tok);
+			return -EINVAL;
+		}
+		a->n_allow++;
+	}
+	return 0;
+}
+
+/* Device names become pin paths: no '/', no dot names, IFNAMSIZ at most. */
+static bool dev_name_ok(const char *dev)
+{
+	return *dev && strlen(dev) < IFNAMSIZ && !strchr(dev, '/') && strcmp(dev, ".") &&
+	       strcmp(dev, "..");
+}
+
+static int parse_args(int argc, char **argv, struct decap_args *a)
+{
+	int i, err;
+
+	if (argc < 3)
+		return -EINVAL;
+	a->verb = argv[1];
+	a->dev = argv[2];
+	if (!dev_name_ok(a->dev)) {
+		pr_warn("decap: '%s' is not a device name\n", a->dev);
+		return -EINVAL;
+	}
+	for (i = 3; i < argc; i++) {
+		char *opt = argv[i], *val = NULL, *eq = strchr(opt, '=');
+		bool takes = !strncmp(opt, "--address", 9) || !strncmp(opt, "--allow", 7);
+
+		if (takes && eq) {
+			*eq = '\0';
+			val = eq + 1;
+		} else if (takes) {
+			if (i + 1 >= argc) {
+				pr_warn("decap: %s needs a value\n", opt);
+				return -EINVAL;
+			}
+			val = argv[++i];
+		}
+		if (!strcmp(opt, "--address"))
+			err = parse_addr_list(val, a);
+		else if (!strcmp(opt, "--allow"))
+			err = parse_allow_list(val, a);
+		else if (!strcmp(opt, "--json"))
+			err = 0, a->json = true;
+		else {
+			pr_warn("decap: unknown option '%s'\n", opt);
+			err = -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* bpffs is not mounted at boot on every host; pins need it. */
+static int mount_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(BPFFS, 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+		pr_warn("decap: cannot mount bpffs at " BPFFS ": %s\n", strerror(errno));
+		return -errno;
+	}
+	pr_info("decap: mounted bpffs at " BPFFS "\n");
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void pin_path(char *buf, size_t len, const char *dev, const char *name)
+{
+	if (name)
+		snprintf(buf, len, DECAP_PIN_BASE "/%s/%s", dev, name);
+	else
+		snprintf(buf, len, DECAP_PIN_BASE "/%s", dev);
+}
+
+/* Pin under a temporary name, then rename over the old pin: readers see old or new, not none.
+ * (bpffs refuses names with a dot: those are the kernel's.)
+ */
+static int pin_replace(int fd, const char *dev, const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+
+	pin_path(path, sizeof(path), dev, name);
+	pin_path(tmp, sizeof(tmp), dev, "new_pin");
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* Default tunnel addresses: what DEV carries, IPv6 link-local excepted (no edge tunnels to it). */
+static int addrs_from_dev(struct decap_args *a)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct inet_addr *out = &a->addrs[a->n_addrs];
+
+		if (!i->ifa_addr || strcmp(i->ifa_name, a->dev) || a->n_addrs >= DECAP_MAX_ADDRS)
+			continue;
+		memset(out, 0, sizeof(*out));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			out->family = AE_FAMILY_V4;
+			memcpy(out->bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			const uint8_t *b = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+
+			if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+				continue;
+			out->family = AE_FAMILY_V6;
+			memcpy(out->bytes, b, 16);
+		} else {
+			continue;
+		}
+		a->n_addrs++;
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+static int fill_maps(struct decap_bpf *skel, const struct decap_args *a)
+{
+	struct decap_config cfg = { .abi_version = DECAP_ABI_VERSION };
+	uint32_t zero = 0;
+	uint8_t one = 1;
+	int i;
+
+	for (i = 0; i < a->n_addrs; i++) {
+		struct decap_addr_key k = { .family = a->addrs[i].family };
+
+		memcpy(k.addr, a->addrs[i].bytes, k.family == AE_FAMILY_V4 ? 4 : 16);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.decap_addrs), &k, &one, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < a->n_allow; i++) {
+		const struct inet_prefix *p = &a->allow[i];
+		int err;
+
+		if (p->addr.family == AE_FAMILY_V4) {
+			struct decap_lpm4_key k = { .prefixlen = p->len };
+
+			memcpy(k.addr, p->addr.bytes, 4);
+			err = bpf_map_update_elem(bpf_map__fd(skel->maps.decap_allow4), &k, &one,
+						  BPF_ANY);
+		} else {
+			struct decap_lpm6_key k = { .prefixlen = p->len };
+
+			memcpy(k.addr, p->addr.bytes, 16);
+			err = bpf_map_update_elem(bpf_map__fd(skel->maps.decap_allow6), &k, &one,
+						  BPF_ANY);
+		}
+		if (err)
+			return -errno;
+	}
+	if (a->n_allow)
+		cfg.flags |= DECAP_F_ENFORCE_ALLOW;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.decap_config), &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* The pinned link of DEV, if any; its info in *info. Returns fd or -errno. */
+static int open_link(const char *dev, struct bpf_link_info *info)
+{
+	char path[PATH_MAX];
+	__u32 len = sizeof(*info);
+	int fd;
+
+	pin_path(path, sizeof(path), dev, "link");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* "native", "generic" or "none": how prog_id sits on ifindex right now. */
+static const char *attach_mode(int ifindex, __u32 prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (!ifindex || bpf_xdp_query(ifindex, 0, &q))
+		return "none";
+	if (q.drv_prog_id == prog_id)
+		return "native";
+	if (q.skb_prog_id == prog_id)
+		return "generic";
+	if (q.hw_prog_id == prog_id)
+		return "offload";
+	return "none";
+}
+
+static void remove_pins(const char *dev)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	pin_path(path, sizeof(path), dev, "link");
+	unlink(path);
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		pin_path(path, sizeof(path), dev, pinned_maps[i]);
+		unlink(path);
+	}
+	pin_path(path, sizeof(path), dev, "new_pin");
+	unlink(path);
+	pin_path(path, sizeof(path), dev, NULL);
+	rmdir(path);
+}
+
+/* Attach prog_fd to ifindex by a new link: native first, generic when the driver says no. */
+static int link_new(int prog_fd, int ifindex, const char *dev, const char **mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	int fd, err;
+
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (fd >= 0) {
+		*mode = "native";
+		return fd;
+	}
+	err = -errno;
+	if (err == -EBUSY || err == -EEXIST)
+		goto busy;
+	pr_info("decap: native XDP on %s refused (%s); trying generic mode\n", dev, strerror(-err));
+	opts.flags = XDP_FLAGS_SKB_MODE;
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (fd >= 0) {
+		*mode = "generic";
+		return fd;
+	}
+	err = -errno;
+	if (err == -EBUSY || err == -EEXIST)
+		goto busy;
+	pr_warn("decap: cannot attach XDP to %s: %s\n", dev, strerror(-err));
+	return err;
+busy:
+	pr_warn("decap: %s already has an XDP program that is not ours; remove it first "
+		"(ip link set dev %s xdp off)\n",
+		dev, dev);
+	return err;
+}
+
+static int decap_attach(struct decap_args *a)
+{
+	struct decap_bpf *skel = NULL;
+	struct bpf_link_info info;
+	char dir[PATH_MAX];
+	const char *mode = "unknown";
+	int ifindex, link_fd = -1, err;
+	bool replaced = false;
+	size_t i;
+
+	ifindex = (int)if_nametoindex(a->dev);
+	if (!ifindex) {
+		pr_warn("decap: no device '%s' in this network namespace\n", a->dev);
+		return -ENODEV;
+	}
+	if (!a->n_addrs) {
+		err = addrs_from_dev(a);
+		if (err)
+			return err;
+		if (!a->n_addrs) {
+			pr_warn("decap: %s has no addresses to open tunnels for; give --address\n",
+				a->dev);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	err = mount_bpffs();
+	if (err)
+		return err;
+	pin_path(dir, sizeof(dir), a->dev, NULL);
+	err = mkdir_p(dir);
+	if (err) {
+		pr_warn("decap: cannot create %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+
+	skel = decap_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		pr_warn("decap: cannot load the decapsulator: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	err = fill_maps(skel, a);
+	if (err) {
+		pr_warn("decap: cannot fill maps: %s\n", strerror(-err));
+		goto cleanup;
+	}
+
+	link_fd = open_link(a->dev, &info);
+	if (link_fd >= 0 && info.xdp.ifindex == (__u32)ifindex) {
+		/* Live link on this device: swap the program in place, no gap. */
+		if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.decap), NULL)) {
+			err = -errno;
+			pr_warn("decap: cannot replace the program on %s: %s\n", a->dev,
+				strerror(-err));
+			goto cleanup;
+		}
+		replaced = true;
+		/* the link keeps its mode; ask the kernel how the new program sits */
+		{
+			struct bpf_prog_info pi = {};
+			__u32 len = sizeof(pi);
+
+			if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.decap), &pi, &len))
+				mode = attach_mode(ifindex, pi.id);
+		}
+	} else {
+		if (link_fd >= 0) {
+			pr_info("decap: removing stale pins of %s (device gone or recreated)\n",
+				a->dev);
+			close(link_fd);
+			remove_pins(a->dev);
+			err = mkdir_p(dir);
+			if (err)
+				goto cleanup;
+		}
+		link_fd = link_new(bpf_program__fd(skel->progs.decap), ifindex, a->dev, &mode);
+		if (link_fd < 0) {
+			err = link_fd;
+			goto cleanup;
+		}
+	}
+
+	/* Maps first, link last: a pinned link always finds its maps pinned beside it. On a
+	 * fresh attach, a failure here closes the only link fd, which detaches the program.
+	 */
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
+
+		err = m ? pin_replace(bpf_map__fd(m), a->dev, pinned_maps[i]) : -ENOENT;
+		if (err) {
+			pr_warn("decap: cannot pin %s under %s: %s\n", pinned_maps[i], dir,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
+	if (!replaced) {
+		err = pin_replace(link_fd, a->dev, "link");
+		if (err) {
+			pr_warn("decap: cannot pin the link under %s: %s\n", dir, strerror(-err));
+			goto cleanup;
+		}
+	}
+	printf("decap: %s %s in %s mode: %d address%s, allow-list %s (pins in %s)\n",
+	       replaced ? "replaced on" : "attached to", a->dev, mode, a->n_addrs,
+	       a->n_addrs == 1 ? "" : "es", a->n_allow ? "enforced" : "off (any source)", dir);
+	err = 0;
+cleanup:
+	if (err && !replaced && link_fd >= 0)
+		remove_pins(a->dev);
+	if (link_fd >= 0)
+		close(link_fd);
+	decap_bpf__destroy(skel);
+	return err;
+}
+
+static int decap_detach(struct decap_args *a)
+{
+	struct bpf_link_info info;
+	char dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	pin_path(dir, sizeof(dir), a->dev, NULL);
+	if (stat(dir, &st)) {
+		pr_warn("decap: nothing attached to %s (no pins in %s)\n", a->dev, dir);
+		return -ENOENT;
+	}
+	fd = open_link(a->dev, &info);
+	if (fd >= 0) {
+		/* detach now, even if some other process still holds the link open */
+		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
+			pr_warn("decap: detaching link on %s: %s\n", a->dev, strerror(errno));
+		close(fd);
+	}
+	remove_pins(a->dev);
+	if (!stat(dir, &st)) {
+		pr_warn("decap: %s left with unknown files; remove it by hand\n", dir);
+		return -ENOTEMPTY;
+	}
+	printf("decap: detached from %s\n", a->dev);
+	return 0;
+}
+
+/* One print path for text and JSON, so the two never disagree. */
+struct out {
+	bool json;
+	int depth; /* JSON: nesting; text: indentation */
+	bool first; /* JSON: no comma before the next member */
+	bool in_list;
+};
+
+static void out_key(struct out *o, const char *key)
+{
+	if (o->json) {
+		printf("%s\"%s\":", o->first ? "" : ",", key);
+		o->first = false;
+	} else {
+		printf("%*s%s:", o->depth * 2, "", key);
+	}
+}
+
+static void out_str(struct out *o, const char *key, const char *val)
+{
+	out_key(o, key);
+	printf(o->json ? "\"%s\"" : " %s\n", val);
+}
+
+static void out_u64(struct out *o, const char *key, unsigned long long val)
+{
+	out_key(o, key);
+	printf(o->json ? "%llu" : " %llu\n", val);
+}
+
+static void out_bool(struct out *o, const char *key, bool val)
+{
+	out_key(o, key);
+	if (o->json)
+		printf("%s", val ? "true" : "false");
+	else
+		printf(" %s\n", val ? "yes" : "no");
+}
+
+static void out_list_begin(struct out *o, const char *key)
+{
+	out_key(o, key);
+	printf(o->json ? "[" : "");
+	o->first = true;
+	o->in_list = true;
+}
+
+static void out_item(struct out *o, const char *val)
+{
+	if (o->json)
+		printf("%s\"%s\"", o->first ? "" : ",", val);
+	else
+		printf(" %s", val);
+	o->first = false;
+}
+
+static void out_list_end(struct out *o)
+{
+	if (o->json)
+		printf("]");
+	else
+		printf("%s\n", o->first ? " -" : "");
+	o->first = false;
+	o->in_list = false;
+}
+
+static void out_obj_begin(struct out *o, const char *key)
+{
+	if (key)
+		out_key(o, key);
+	if (o->json)
+		printf("{");
+	else if (key)
+		printf("\n");
+	o->depth += key ? 1 : 0;
+	o->first = true;
+}
+
+static void out_obj_end(struct out *o, bool last)
+{
+	if (o->json)
+		printf(last ? "}\n" : "}");
+	if (o->depth)
+		o->depth--;
+	o->first = false;
+}
+
+static int open_pinned_map(const char *dev, const char *name)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), dev, name);
+	return bpf_obj_get(path);
+}
+
+static void print_addrs(struct out *o, int fd)
+{
+	struct decap_addr_key k, next, *prev = NULL;
+	char buf[INET_ADDR_STR];
+
+	out_list_begin(o, "addresses");
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct inet_addr a = { .family = next.family };
+
+		memcpy(a.bytes, next.addr, 16);
+		out_item(o, inet_addr_str(&a, buf, sizeof(buf)));
+		k = next;
+		prev = &k;
+	}
+	out_list_end(o);
+}
+
+/* LPM tries iterate with get_next_key too; keys are prefixlen + address bytes. */
+static void print_allow(struct out *o, int fd, int family)
+{
+	struct decap_lpm6_key k, next;
+	char buf[INET_PREFIX_STR];
+	void *prev = NULL;
+
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct inet_prefix p = { .addr.family = family, .len = (uint8_t)next.prefixlen };
+
+		memcpy(p.addr.bytes, next.addr, family == AE_FAMILY_V4 ? 4 : 16);
+		out_item(o, inet_prefix_str(&p, buf, sizeof(buf)));
+		k = next;
+		prev = &k;
+	}
+}
+
+static int decap_status(struct decap_args *a)
+{
+	int link_fd, addrs_fd = -1, a4_fd = -1, a6_fd = -1, cfg_fd = -1, stats_fd = -1;
+	int ncpu = libbpf_num_possible_cpus(), ifindex, err = 0, s, c;
+	struct decap_config cfg = {};
+	struct bpf_link_info info;
+	struct out o = { .json = a->json };
+	uint64_t *vals = NULL;
+	uint32_t zero = 0;
+	char dir[PATH_MAX];
+
+	pin_path(dir, sizeof(dir), a->dev, NULL);
+	link_fd = open_link(a->dev, &info);
+	if (link_fd < 0) {
+		pr_warn("decap: nothing attached to %s (no link pinned in %s)\n", a->dev, dir);
+		return link_fd;
+	}
+	addrs_fd = open_pinned_map(a->dev, "decap_addrs");
+	a4_fd = open_pinned_map(a->dev, "decap_allow4");
+	a6_fd = open_pinned_map(a->dev, "decap_allow6");
+	cfg_fd = open_pinned_map(a->dev, "decap_config");
+	stats_fd = open_pinned_map(a->dev, "decap_stats");
+	if (addrs_fd < 0 || a4_fd < 0 || a6_fd < 0 || cfg_fd < 0 || stats_fd < 0 || ncpu <= 0) {
+		err = -ENOENT;
+		pr_warn("decap: pins in %s are incomplete; run decap attach %s again\n", dir,
+			a->dev);
+		goto cleanup;
+	}
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	bpf_map_lookup_elem(cfg_fd, &zero, &cfg);
+	ifindex = (int)if_nametoindex(a->dev);
+	if (info.xdp.ifindex && (__u32)ifindex != info.xdp.ifindex)
+		pr_warn("decap: pins for %s belong to ifindex %u, not this namespace's %s\n",
+			a->dev, info.xdp.ifindex, a->dev);
+
+	out_obj_begin(&o, NULL);
+	out_str(&o, "device", a->dev);
+	out_bool(&o, "attached", info.xdp.ifindex != 0);
+	out_str(&o, "mode", attach_mode((int)info.xdp.ifindex, info.prog_id));
+	out_u64(&o, "prog_id", info.prog_id);
+	out_u64(&o, "link_id", info.id);
+	print_addrs(&o, addrs_fd);
+	out_bool(&o, "allow_enforced", cfg.flags & DECAP_F_ENFORCE_ALLOW);
+	out_list_begin(&o, "allow");
+	print_allow(&o, a4_fd, AE_FAMILY_V4);
+	print_allow(&o, a6_fd, AE_FAMILY_V6);
+	out_list_end(&o);
+	out_obj_begin(&o, "counters");
+	for (s = 0; s < DECAP_STAT_MAX; s++) {
+		uint32_t key = s;
+		uint64_t sum = 0;
+
+		if (!bpf_map_lookup_elem(stats_fd, &key, vals))
+			for (c = 0; c < ncpu; c++)
+				sum += vals[c];
+		out_u64(&o, decap_stat_names[s], sum);
+	}
+	out_obj_end(&o, false);
+	out_obj_end(&o, true);
+cleanup:
+	free(vals);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	if (a6_fd >= 0)
+		close(a6_fd);
+	if (a4_fd >= 0)
+		close(a4_fd);
+	if (addrs_fd >= 0)
+		close(addrs_fd);
+	close(link_fd);
+	return err;
+}
+
+int cmd_decap(int argc, char **argv)
+{
+	struct decap_args a = {};
+	int err;
+
+	a.allow = calloc(DECAP_MAX_CLI_ALLOW, sizeof(*a.allow));
+	if (!a.allow)
+		return 1;
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		free(a.allow);
+		decap_usage();
+		return 0;
+	}
+	err = parse_args(argc, argv, &a);
+	if (err) {
+		free(a.allow);
+		return decap_usage();
+	}
+	if (!strcmp(a.verb, "attach"))
+		err = decap_attach(&a);
+	else if (!strcmp(a.verb, "detach"))
+		err = decap_detach(&a);
+	else if (!strcmp(a.verb, "status"))
+		err = decap_status(&a);
+	else
+		err = -EINVAL, decap_usage();
+	free(a.allow);
+	return err ? 1 : 0;
+}
