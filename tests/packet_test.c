@@ -4,6 +4,7 @@
  * checked against what the design says must happen.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -676,6 +677,61 @@ static void test_deterministic_across_processes(void **state)
 	assert_memory_equal(got[0], got[1], sizeof(got[0]));
 }
 
+/* A controller restart: a second dataplane adopts the first one's pins; flows keep their
+ * backends even though its rings are rebuilt, and pins of another ABI are refused.
+ */
+static void test_pinned_adoption(void **state)
+{
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char dir[128], before[32][INET_ADDR_STR];
+	struct dp_opts o = { .pin_dir = dir };
+	struct ae_meta bad = { .abi_version = 999 };
+	struct fix f = { 0 }, g = { 0 };
+	struct result r;
+	__u32 zero = 0;
+	int i;
+
+	snprintf(dir, sizeof(dir), DP_PIN_BASE "/test-%d", (int)getpid());
+	f.p = make_policy("", 7);
+	assert_int_equal(dp_open(f.p, &o, &f.dp), 0);
+	assert_false(dp_adopted(f.dp));
+	assert_int_equal(dp_view_default(f.p, NULL, &f.view), 0);
+	assert_int_equal(dp_apply(f.dp, f.p, &f.view), 0);
+	for (i = 0; i < 32; i++) {
+		s.sport = 30000 + i;
+		run(&f, &s, &r);
+		strcpy(before[i], r.backend);
+	}
+	dp_close(f.dp);
+
+	/* the next controller, with a third eu-west backend listed first: new ring, same flows */
+	g.p = make_policy("      - {address: 198.51.100.23}\n", 7);
+	assert_int_equal(dp_open(g.p, &o, &g.dp), 0);
+	assert_true(dp_adopted(g.dp));
+	assert_int_equal(dp_view_default(g.p, NULL, &g.view), 0);
+	assert_int_equal(dp_apply(g.dp, g.p, &g.view), 0);
+	for (i = 0; i < 32; i++) {
+		s.sport = 30000 + i;
+		run(&g, &s, &r);
+		assert_string_equal(r.backend, before[i]);
+	}
+	/* pins that speak another ABI: refused, unless replaced */
+	assert_int_equal(bpf_map_update_elem(dp_map_fd(g.dp, "meta"), &zero, &bad, BPF_ANY), 0);
+	dp_close(g.dp);
+	g.dp = NULL;
+	assert_int_equal(dp_open(g.p, &o, &g.dp), -EPROTO);
+	o.replace = true;
+	assert_int_equal(dp_open(g.p, &o, &g.dp), 0);
+	assert_false(dp_adopted(g.dp));
+	dp_close(g.dp);
+	assert_int_equal(dp_unpin(dir), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+	dp_view_free(&f.view);
+	dp_view_free(&g.view);
+	policy_free(f.p);
+	policy_free(g.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
+		cmocka_unit_test(test_pinned_adoption),
 	};
 
 	if (geteuid()) {

@@ -202,7 +202,8 @@ fi
 # veth delivers XDP_TX'd frames to its peer through the peer's NAPI, which exists only while
 # the peer has an XDP program (or GRO): give the switch port one that passes everything.
 if [ -f "$B/floor.bpf.o" ]; then
-	in_ns $NS_SW ip link set dev swe xdpdrv obj "$B/floor.bpf.o" sec xdp 2>/dev/null ||
+	# under ip netns exec, iproute2's bpffs folders land in that private /sys, not the host's
+	ip netns exec $NS_SW ip link set dev swe xdpdrv obj "$B/floor.bpf.o" sec xdp 2>/dev/null ||
 		echo "note: could not attach a pass program to swe"
 else
 	echo "note: no $B/floor.bpf.o: frames the edge transmits may never reach the bridge"

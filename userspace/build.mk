@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Userspace: the shared library objects, the CLI and (later) the daemon, plus unit tests.
-LIB_SRCS := userspace/log.c userspace/inet.c userspace/policy_parse.c userspace/policy_check.c \
-	userspace/maglev.c userspace/dataplane.c
+LIB_SRCS := userspace/log.c userspace/inet.c userspace/xdp_pin.c userspace/policy_parse.c userspace/policy_check.c \
+	userspace/maglev.c userspace/dataplane.c userspace/dataplane_pin.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \

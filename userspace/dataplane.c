@@ -12,38 +12,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "anyedge.skel.h"
-#include "dataplane.h"
+#include "dataplane_impl.h"
 #include "log.h"
 #include "maglev.h"
-
-struct region_ring {
-	int fd; /* inner map currently installed, or -1 for none */
-	struct maglev_backend *in; /* what it was built from, to skip identical rebuilds */
-	size_t n_in;
-};
-
-/* Backend ids are the program's handle on a backend (flows remember them), so a backend keeps its
- * id across applies, found by address, and a freed id is handed out again only after every other
- * free id: a flow that outlives its backend must not land on a stranger.
- */
-struct backend_ids {
-	struct inet_addr addr[AE_MAX_BACKENDS]; /* family 0: free */
-	uint32_t next; /* where the search for a free id starts */
-	uint32_t *of; /* per policy backend index: its id */
-	size_t n;
-};
-
-struct dataplane {
-	struct anyedge_bpf *skel;
-	struct backend_ids ids;
-	uint32_t ring_size;
-	uint32_t ring_seed; /* hash_seed the installed rings were built with */
-	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
-	uint32_t *ring_vals;
-	struct region_ring ring[AE_MAX_REGIONS];
-	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
-};
 
 size_t dp_backend_count(const struct policy *p)
 {
@@ -76,6 +47,7 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->link_fd = -1;
 	for (r = 0; r < AE_MAX_REGIONS; r++)
 		dp->ring[r].fd = -1;
 	dp->ring_size = p->dataplane.ring_size;
@@ -97,10 +69,24 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 	err = bpf_map__set_max_entries(dp->skel->maps.flows, flows);
 	if (err)
 		goto err_free;
+	if (opts && opts->pin_dir) {
+		err = dp_pin_prepare(dp, opts);
+		if (err)
+			goto err_free;
+	}
 	err = anyedge_bpf__load(dp->skel);
 	if (err) {
 		pr_warn("dataplane: loading the XDP program failed: %s\n", strerror(-err));
+		if (dp->pin_dir[0])
+			pr_warn("dataplane: pinned maps under %s may have another shape (flow table "
+				"size, ring slots); --replace discards them and their flows\n",
+				dp->pin_dir);
 		goto err_free;
+	}
+	if (dp->pin_dir[0]) {
+		err = dp_pin_adopt(dp);
+		if (err)
+			goto err_free;
 	}
 	*out = dp;
 	return 0;
@@ -115,6 +101,8 @@ void dp_close(struct dataplane *dp)
 
 	if (!dp)
 		return;
+	if (dp->link_fd >= 0)
+		close(dp->link_fd);
 	for (r = 0; r < AE_MAX_REGIONS; r++) {
 		if (dp->ring[r].fd >= 0)
 			close(dp->ring[r].fd);

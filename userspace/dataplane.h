@@ -15,7 +15,12 @@ struct dataplane;
 
 struct dp_opts {
 	uint32_t flow_table_size; /* 0: the policy's dataplane.flow_table_size */
+	const char *pin_dir; /* NULL: nothing pinned (replay, bench, tests) */
+	bool replace; /* discard pinned maps of another ABI or shape instead of refusing */
 };
+
+#define DP_PIN_BASE "/sys/fs/bpf/anyedge"
+
 
 /* What the controller decided, beyond the policy itself. */
 struct dp_view {
@@ -29,9 +34,24 @@ struct dp_view {
 	bool *backend_new_flows;
 };
 
-/* Open and load the program, sized for policy p. 0 or -errno. */
+/* Open and load the program, sized for policy p. With opts->pin_dir, maps pinned there by an
+ * earlier controller are adopted (flows keep their backends); pinned state of another ABI or
+ * shape is refused (-EPROTO) unless opts->replace. 0 or -errno.
+ */
 int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane **out);
+/* Close our handles. Pinned maps and a pinned link stay: the program keeps forwarding. */
 void dp_close(struct dataplane *dp);
+/* True when dp_open adopted pinned maps. */
+bool dp_adopted(const struct dataplane *dp);
+
+/* Attach to ifname: swap the program into our pinned link when there is one (no packet sees
+ * no program), else create a link, native mode first, and pin it. *mode: "native"/"generic".
+ */
+int dp_attach(struct dataplane *dp, const char *ifname, const char **mode);
+/* Remove the link and every map pin under pin_dir: the program detaches once no process holds
+ * it. 0 or -errno (-ENOENT: nothing pinned there).
+ */
+int dp_unpin(const char *pin_dir);
 
 /* Program every map from p and view (NULL view: every region and backend up, serving = primary
  * or, with auto_promote, as dp_view_default decides). Rings are built and switched in whole.

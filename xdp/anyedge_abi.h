@@ -131,6 +131,14 @@ struct ae_config {
 	__u32 ring_size; /* entries of every ring; the modulus of the flow hash */
 };
 
+/* meta: array of one entry, written once by the controller that created the maps. Its layout
+ * never changes, so a controller of any version can read which ABI pinned maps speak.
+ */
+struct ae_meta {
+	__u32 abi_version;
+	__u32 reserved[3];
+};
+
 /* vip_stats: per-CPU array indexed by ae_vip.id */
 struct ae_vip_stats {
 	__u64 packets;

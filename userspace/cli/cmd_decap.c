@@ -17,12 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,8 +29,8 @@
 #include "decap.skel.h"
 #include "inet.h"
 #include "log.h"
+#include "xdp_pin.h"
 
-#define BPFFS "/sys/fs/bpf"
 #define DECAP_PIN_BASE BPFFS "/anyedge/decap"
 #define DECAP_MAX_CLI_ALLOW 1024
 
@@ -147,69 +144,12 @@ static int parse_args(int argc, char **argv, struct decap_args *a)
 	return 0;
 }
 
-/* bpffs is not mounted at boot on every host; pins need it. */
-static int mount_bpffs(void)
-{
-	struct statfs st;
-
-	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mkdir(BPFFS, 0700) && errno != EEXIST)
-		return -errno;
-	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-		pr_warn("decap: cannot mount bpffs at " BPFFS ": %s\n", strerror(errno));
-		return -errno;
-	}
-	pr_info("decap: mounted bpffs at " BPFFS "\n");
-	return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void pin_path(char *buf, size_t len, const char *dev, const char *name)
 {
 	if (name)
 		snprintf(buf, len, DECAP_PIN_BASE "/%s/%s", dev, name);
 	else
 		snprintf(buf, len, DECAP_PIN_BASE "/%s", dev);
-}
-
-/* Pin under a temporary name, then rename over the old pin: readers see old or new, not none.
- * (bpffs refuses names with a dot: those are the kernel's.)
- */
-static int pin_replace(int fd, const char *dev, const char *name)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-
-	pin_path(path, sizeof(path), dev, name);
-	pin_path(tmp, sizeof(tmp), dev, "new_pin");
-	unlink(tmp);
-	if (bpf_obj_pin(fd, tmp))
-		return -errno;
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
 }
 
 /* Default tunnel addresses: what DEV carries, IPv6 link-local excepted (no edge tunnels to it). */
@@ -306,22 +246,6 @@ static int open_link(const char *dev, struct bpf_link_info *info)
 	return fd;
 }
 
-/* "native", "generic" or "none": how prog_id sits on ifindex right now. */
-static const char *attach_mode(int ifindex, __u32 prog_id)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	if (!ifindex || bpf_xdp_query(ifindex, 0, &q))
-		return "none";
-	if (q.drv_prog_id == prog_id)
-		return "native";
-	if (q.skb_prog_id == prog_id)
-		return "generic";
-	if (q.hw_prog_id == prog_id)
-		return "offload";
-	return "none";
-}
-
 static void remove_pins(const char *dev)
 {
 	char path[PATH_MAX];
@@ -337,39 +261,9 @@ static void remove_pins(const char *dev)
 	unlink(path);
 	pin_path(path, sizeof(path), dev, NULL);
 	rmdir(path);
-}
-
-/* Attach prog_fd to ifindex by a new link: native first, generic when the driver says no. */
-static int link_new(int prog_fd, int ifindex, const char *dev, const char **mode)
-{
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
-	int fd, err;
-
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (fd >= 0) {
-		*mode = "native";
-		return fd;
-	}
-	err = -errno;
-	if (err == -EBUSY || err == -EEXIST)
-		goto busy;
-	pr_info("decap: native XDP on %s refused (%s); trying generic mode\n", dev, strerror(-err));
-	opts.flags = XDP_FLAGS_SKB_MODE;
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (fd >= 0) {
-		*mode = "generic";
-		return fd;
-	}
-	err = -errno;
-	if (err == -EBUSY || err == -EEXIST)
-		goto busy;
-	pr_warn("decap: cannot attach XDP to %s: %s\n", dev, strerror(-err));
-	return err;
-busy:
-	pr_warn("decap: %s already has an XDP program that is not ours; remove it first "
-		"(ip link set dev %s xdp off)\n",
-		dev, dev);
-	return err;
+	/* best effort: the last device leaves no empty folders behind */
+	if (!rmdir(DECAP_PIN_BASE))
+		rmdir(BPFFS "/anyedge");
 }
 
 static int decap_attach(struct decap_args *a)
@@ -397,7 +291,7 @@ static int decap_attach(struct decap_args *a)
 			return -EADDRNOTAVAIL;
 		}
 	}
-	err = mount_bpffs();
+	err = bpffs_mount();
 	if (err)
 		return err;
 	pin_path(dir, sizeof(dir), a->dev, NULL);
@@ -435,7 +329,7 @@ static int decap_attach(struct decap_args *a)
 			__u32 len = sizeof(pi);
 
 			if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.decap), &pi, &len))
-				mode = attach_mode(ifindex, pi.id);
+				mode = xdp_attach_mode(ifindex, pi.id);
 		}
 	} else {
 		if (link_fd >= 0) {
@@ -447,7 +341,7 @@ static int decap_attach(struct decap_args *a)
 			if (err)
 				goto cleanup;
 		}
-		link_fd = link_new(bpf_program__fd(skel->progs.decap), ifindex, a->dev, &mode);
+		link_fd = xdp_link_create(bpf_program__fd(skel->progs.decap), ifindex, a->dev, &mode);
 		if (link_fd < 0) {
 			err = link_fd;
 			goto cleanup;
@@ -460,7 +354,7 @@ static int decap_attach(struct decap_args *a)
 	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
 
-		err = m ? pin_replace(bpf_map__fd(m), a->dev, pinned_maps[i]) : -ENOENT;
+		err = m ? pin_replace(bpf_map__fd(m), dir, pinned_maps[i]) : -ENOENT;
 		if (err) {
 			pr_warn("decap: cannot pin %s under %s: %s\n", pinned_maps[i], dir,
 				strerror(-err));
@@ -468,7 +362,7 @@ static int decap_attach(struct decap_args *a)
 		}
 	}
 	if (!replaced) {
-		err = pin_replace(link_fd, a->dev, "link");
+		err = pin_replace(link_fd, dir, "link");
 		if (err) {
 			pr_warn("decap: cannot pin the link under %s: %s\n", dir, strerror(-err));
 			goto cleanup;
@@ -686,7 +580,7 @@ static int decap_status(struct decap_args *a)
 	out_obj_begin(&o, NULL);
 	out_str(&o, "device", a->dev);
 	out_bool(&o, "attached", info.xdp.ifindex != 0);
-	out_str(&o, "mode", attach_mode((int)info.xdp.ifindex, info.prog_id));
+	out_str(&o, "mode", xdp_attach_mode((int)info.xdp.ifindex, info.prog_id));
 	out_u64(&o, "prog_id", info.prog_id);
 	out_u64(&o, "link_id", info.id);
 	print_addrs(&o, addrs_fd);

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Private to dataplane*.c: the state the module keeps beside the maps. */
+#ifndef ANYEDGE_DATAPLANE_IMPL_H
+#define ANYEDGE_DATAPLANE_IMPL_H
+
+#include "anyedge.skel.h"
+#include "dataplane.h"
+#include "maglev.h"
+
+struct region_ring {
+	int fd; /* inner map currently installed, or -1 for none */
+	struct maglev_backend *in; /* what it was built from, to skip identical rebuilds */
+	size_t n_in;
+};
+
+/* Backend ids are the program's handle on a backend (flows remember them), so a backend keeps its
+ * id across applies, found by address, and a freed id is handed out again only after every other
+ * free id: a flow that outlives its backend must not land on a stranger.
+ */
+struct backend_ids {
+	struct inet_addr addr[AE_MAX_BACKENDS]; /* family 0: free */
+	uint32_t next; /* where the search for a free id starts */
+	uint32_t *of; /* per policy backend index: its id */
+	size_t n;
+};
+
+struct dataplane {
+	struct anyedge_bpf *skel;
+	struct backend_ids ids;
+	uint32_t ring_size;
+	uint32_t ring_seed; /* hash_seed the installed rings were built with */
+	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
+	uint32_t *ring_vals;
+	struct region_ring ring[AE_MAX_REGIONS];
+	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
+	char pin_dir[256]; /* "" when nothing is pinned */
+	bool adopted; /* maps came from a previous controller's pins */
+	int link_fd; /* our XDP link, or -1 */
+};
+
+/* dataplane_pin.c */
+int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts);
+int dp_pin_adopt(struct dataplane *dp);
+
+#endif /* ANYEDGE_DATAPLANE_IMPL_H */

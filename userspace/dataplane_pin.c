@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pins, adoption and attachment: what lets a controller restart, or crash, while the program
+ * goes on forwarding with the last maps, and the next controller take over without a dropped
+ * flow. Layout: DIR/<map name> for every map, DIR/link for the XDP link.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dataplane_impl.h"
+#include "log.h"
+#include "xdp_pin.h"
+
+static int pinned_abi(const char *dir, __u32 *abi)
+{
+	char path[PATH_MAX];
+	struct ae_meta m;
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &m))
+		err = -errno;
+	else
+		*abi = m.abi_version;
+	close(fd);
+	return err;
+}
+
+/* Remove every map pin under dir (not the link: it keeps the old program forwarding until the
+ * new one is swapped in).
+ */
+static int unpin_maps(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "link"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return 0;
+}
+
+int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	__u32 abi = 0;
+	int err;
+
+	if (snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", opts->pin_dir) >=
+	    (int)sizeof(dp->pin_dir))
+		return -ENAMETOOLONG;
+	err = bpffs_mount();
+	if (!err)
+		err = mkdir_p(dp->pin_dir);
+	if (err) {
+		pr_warn("dataplane: cannot prepare %s: %s\n", dp->pin_dir, strerror(-err));
+		return err;
+	}
+	err = pinned_abi(dp->pin_dir, &abi);
+	if (!err && abi != AE_ABI_VERSION) {
+		if (!opts->replace) {
+			pr_warn("dataplane: pinned state under %s speaks ABI %u, this program %u; "
+				"refusing to adopt it (--replace discards it and its flows)\n",
+				dp->pin_dir, abi, AE_ABI_VERSION);
+			return -EPROTO;
+		}
+		pr_warn("dataplane: discarding pinned state of ABI %u under %s (--replace)\n", abi,
+			dp->pin_dir);
+		unpin_maps(dp->pin_dir);
+	} else if (!err && opts->replace) {
+		pr_warn("dataplane: discarding pinned maps under %s (--replace)\n", dp->pin_dir);
+		unpin_maps(dp->pin_dir);
+	}
+	bpf_object__for_each_map(m, dp->skel->obj)
+	{
+		/* libbpf reuses a compatible pin at load and pins new maps there; .rodata and
+		 * friends belong to one program load, not to the pinned state
+		 */
+		if (bpf_map__is_internal(m))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(m));
+		err = bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Rebuild what the module remembers from the maps themselves: backend ids (flows hold them)
+ * and the VIP filter words. Rings are rebuilt on the first apply, identically, and swapped in.
+ */
+int dp_pin_adopt(struct dataplane *dp)
+{
+	int bfd = bpf_map__fd(dp->skel->maps.backends);
+	int ffd = bpf_map__fd(dp->skel->maps.vip_filter);
+	int mfd = bpf_map__fd(dp->skel->maps.meta);
+	struct ae_meta meta = { .abi_version = AE_ABI_VERSION };
+	struct ae_backend b;
+	__u32 id, zero = 0, abi = 0;
+	size_t adopted = 0;
+
+	dp->adopted = !pinned_abi(dp->pin_dir, &abi) && abi == AE_ABI_VERSION;
+	for (id = 0; dp->adopted && id < AE_MAX_BACKENDS; id++) {
+		if (bpf_map_lookup_elem(bfd, &id, &b) || !b.family)
+			continue;
+		dp->ids.addr[id].family = b.family;
+		memcpy(dp->ids.addr[id].bytes, b.addr, 16);
+		dp->ids.next = (id + 1) % AE_MAX_BACKENDS;
+		adopted++;
+	}
+	for (id = 0; dp->adopted && id < AE_VIP_FILTER_WORDS; id++)
+		if (bpf_map_lookup_elem(ffd, &id, &dp->filter[id]))
+			return -errno;
+	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
+		return -errno;
+	if (dp->adopted)
+		pr_info("dataplane: adopted pinned maps under %s (%zu backends)\n", dp->pin_dir,
+			adopted);
+	return 0;
+}
+
+bool dp_adopted(const struct dataplane *dp)
+{
+	return dp->adopted;
+}
+
+static __u32 prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+int dp_attach(struct dataplane *dp, const char *ifname, const char **mode)
+{
+	int ifindex = if_nametoindex(ifname), prog_fd = dp_prog_fd(dp), fd, err;
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+
+	if (!ifindex)
+		return -ENODEV;
+	if (dp->pin_dir[0]) {
+		snprintf(path, sizeof(path), "%s/link", dp->pin_dir);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.xdp.ifindex == (__u32)ifindex) {
+			/* the link stays, its program is swapped: no packet meets no program */
+			if (bpf_link_update(fd, prog_fd, NULL)) {
+				err = -errno;
+				close(fd);
+				return err;
+			}
+			dp->link_fd = fd;
+			*mode = xdp_attach_mode(ifindex, prog_id(prog_fd));
+			return 0;
+		}
+		if (fd >= 0) {
+			pr_info("dataplane: removing a stale link pin (interface gone or renamed)\n");
+			close(fd);
+			unlink(path);
+		}
+	}
+	fd = xdp_link_create(prog_fd, ifindex, ifname, mode);
+	if (fd < 0)
+		return fd;
+	if (dp->pin_dir[0]) {
+		err = pin_replace(fd, dp->pin_dir, "link");
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
+	dp->link_fd = fd;
+	return 0;
+}
+
+int dp_unpin(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/link", pin_dir);
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	err = unpin_maps(pin_dir);
+	if (err)
+		return err;
+	if (rmdir(pin_dir))
+		return -errno;
+	rmdir(DP_PIN_BASE); /* best effort: the last edge leaves no empty folder behind */
+	return 0;
+}
