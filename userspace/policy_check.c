@@ -501,19 +501,14 @@ static bool vip_key_eq(const struct vip_key_at *a, const struct vip_key_at *c)
 static void vip_key_dup(struct policy_build *b, const struct vip_key_at *k,
 			const struct vip_key_at *first)
 {
-	char path[PATH_LEN], addr[INET_ADDR_STR];
+	char path[PATH_LEN];
 	const char *proto = k->proto == IPPROTO_TCP ? "tcp" : "udp";
 
 	path_fmt(path, "vips[%zu].ports[%zu]", k->vip, k->i);
-	inet_addr_str(&k->addr, addr, sizeof(addr));
+	/* across VIPs the shared address is the error, reported by check_vip_address_unique */
 	if (first->vip == k->vip)
 		policy_err(b, b->aux.vips[k->vip].port_pos[k->i], path, "%s/%u is listed twice",
 			   proto, k->port);
-	else
-		policy_err(b, b->aux.vips[k->vip].port_pos[k->i], path,
-			   "%s %s/%u is already served by vips[%u] '%s' (line %u)", addr, proto,
-			   k->port, first->vip, b->p->vips[first->vip].name,
-			   b->aux.vips[first->vip].port_pos[first->i].line);
 }
 
 /* Each (address, proto, port) steers to one VIP; the data plane's vips map also takes one
@@ -558,11 +553,34 @@ static int check_vip_keys(struct policy_build *b)
 	return 0;
 }
 
+/* One VIP per address: fragments carry no ports, so the data plane steers every fragment to an
+ * address by (address, proto) alone, and two VIPs there could not be told apart.
+ */
+static void check_vip_address_unique(struct policy_build *b, size_t v)
+{
+	const struct policy *p = b->p;
+	char path[PATH_LEN], addr[INET_ADDR_STR];
+	size_t w;
+
+	for (w = 0; w < v; w++) {
+		if (!p->vips[v].addr.family || !inet_addr_eq(&p->vips[v].addr, &p->vips[w].addr))
+			continue;
+		path_fmt(path, "vips[%zu].address", v, 0);
+		policy_err(b, b->aux.vips[v].addr_pos, path,
+			   "%s is already the address of vips[%zu] '%s' (line %u); one VIP per "
+			   "address: list all its ports there",
+			   inet_addr_str(&p->vips[v].addr, addr, sizeof(addr)), w, p->vips[w].name,
+			   b->aux.vips[w].addr_pos.line);
+		return;
+	}
+}
+
 static int check_vips(struct policy_build *b)
 {
 	size_t v;
 
 	for (v = 0; v < b->p->n_vips; v++) {
+		check_vip_address_unique(b, v);
 		check_vip_names(b, v);
 		check_vip_regions(b, v);
 		check_vip_mode(b, v);

@@ -966,8 +966,9 @@ static void test_duplicates(void **state)
 		 "v,", 1, "vips[1].name: duplicate VIP name 'v' (first at line 7)");
 	ERR_AT_N(EDGE REGIONS PROBE VIPS
 		 "  - {name: w, address: 192.0.2.1, ports: [udp/80, tcp/80], regions: [r1]}\n",
-		 "tcp/80", 1,
-		 "vips[1].ports[1]: 192.0.2.1 tcp/80 is already served by vips[0] 'v' (line 7)");
+		 "192.0.2.1", 2,
+		 "vips[1].address: 192.0.2.1 is already the address of vips[0] 'v' (line 7); one "
+		 "VIP per address: list all its ports there");
 	ERR_AT_N(EDGE REGIONS PROBE VIPS
 		 "clients: [{prefix: 10.0.0.0/8, prefer: [r1]}, {prefix: 10.0.0.0/8, prefer: "
 		 "[r2]}]\n",
