@@ -63,6 +63,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory bins
 	$(Q)B=$(B) sh tests/run.sh
 
+demo: deps
+	$(Q)$(MAKE) --no-print-directory bins
+	$(Q)B=$(B) sh scripts/demo.sh
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bins
 	$(Q)B=$(B) sh tests/bench.sh

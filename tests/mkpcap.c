@@ -24,9 +24,10 @@ static int set_kv(struct pkt_spec *s, unsigned long *count, unsigned long *flows
 	else if (!strcmp(kv, "dst"))
 		s->dst = v;
 	else if (!strcmp(kv, "proto"))
-		s->proto = !strcmp(v, "tcp") ? IPPROTO_TCP :
-			   !strcmp(v, "udp") ? IPPROTO_UDP :
-			   !strcmp(v, "icmp") ? IPPROTO_ICMP : atoi(v);
+		s->proto = !strcmp(v, "tcp")  ? IPPROTO_TCP :
+			   !strcmp(v, "udp")  ? IPPROTO_UDP :
+			   !strcmp(v, "icmp") ? IPPROTO_ICMP :
+						atoi(v);
 	else if (!strcmp(kv, "sport"))
 		s->sport = atoi(v);
 	else if (!strcmp(kv, "dport"))
@@ -68,8 +69,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (a = 2; a < argc; a++) {
-		struct pkt_spec s = { .src = "203.0.113.7", .dst = "192.0.2.1", .proto = IPPROTO_TCP,
-				      .sport = 40000, .dport = 443, .vlan_ids = { 100, 200, 300 } };
+		struct pkt_spec s = { .src = "203.0.113.7",
+				      .dst = "192.0.2.1",
+				      .proto = IPPROTO_TCP,
+				      .sport = 40000,
+				      .dport = 443,
+				      .vlan_ids = { 100, 200, 300 } };
 		unsigned long count = 1, flows = 0, i;
 		char *save = NULL, *kv;
 		size_t len;

@@ -197,8 +197,12 @@ static bool in_region(struct fix *f, int region, const char *addr)
 
 static struct pkt_spec tcp4(const char *src, const char *dst, uint16_t sport, uint16_t dport)
 {
-	struct pkt_spec s = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .sport = sport,
-			      .dport = dport, .payload_len = 20 };
+	struct pkt_spec s = { .src = src,
+			      .dst = dst,
+			      .proto = IPPROTO_TCP,
+			      .sport = sport,
+			      .dport = dport,
+			      .payload_len = 20 };
 
 	memcpy(s.dst_mac, EDGE_MAC, 6);
 	memcpy(s.src_mac, "\x02\x00\x00\x00\x00\x09", 6);
@@ -666,8 +670,8 @@ static void test_deterministic_across_processes(void **state)
 		size_t want = sizeof(got[k]), have = 0;
 		ssize_t n;
 
-		while (have < want && (n = read(pipes[k][0], (char *)got[k] + have,
-						want - have)) > 0)
+		while (have < want &&
+		       (n = read(pipes[k][0], (char *)got[k] + have, want - have)) > 0)
 			have += n;
 		close(pipes[k][0]);
 		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);

@@ -238,8 +238,8 @@ size_t pkt_l3_offset(const uint8_t *f, size_t len)
 {
 	size_t off = 12;
 
-	while (off + 2 <= len && ((f[off] << 8 | f[off + 1]) == 0x8100 ||
-				  (f[off] << 8 | f[off + 1]) == 0x88a8))
+	while (off + 2 <= len &&
+	       ((f[off] << 8 | f[off + 1]) == 0x8100 || (f[off] << 8 | f[off + 1]) == 0x88a8))
 		off += 4;
 	return off + 2;
 }

@@ -145,8 +145,9 @@ static int apply_config(struct dataplane *dp, const struct policy *p, const stru
 	c.mtu = v->mtu;
 	c.hash_seed = p->dataplane.hash_seed;
 	c.ring_size = dp->ring_size;
-	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c, BPF_ANY) ? -errno :
-											   0;
+	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c, BPF_ANY) ?
+		       -errno :
+		       0;
 }
 
 static int assign_ids(struct backend_ids *ids, const struct policy *p)
@@ -278,8 +279,7 @@ static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, 
 	return 0;
 }
 
-static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_t n,
-		    uint32_t seed)
+static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_t n, uint32_t seed)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_INNER_MAP);
 	uint32_t count = dp->ring_size;
@@ -393,8 +393,7 @@ static int put_prefs(int fd4, int fd6, const struct inet_prefix *pfx, const uint
 	return err ? -errno : 0;
 }
 
-static bool prefix_wanted(const struct policy *p, uint8_t family, const uint8_t *addr,
-			  uint32_t len)
+static bool prefix_wanted(const struct policy *p, uint8_t family, const uint8_t *addr, uint32_t len)
 {
 	size_t i;
 
@@ -460,8 +459,7 @@ static int apply_prefs(struct dataplane *dp, const struct policy *p)
 	return err;
 }
 
-static void vip_key(struct ae_vip_key *k, const struct policy_vip *pv, uint8_t proto,
-		    uint16_t port)
+static void vip_key(struct ae_vip_key *k, const struct policy_vip *pv, uint8_t proto, uint16_t port)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->addr, pv->addr.bytes, 16);

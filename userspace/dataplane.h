@@ -21,7 +21,6 @@ struct dp_opts {
 
 #define DP_PIN_BASE "/sys/fs/bpf/anyedge"
 
-
 /* What the controller decided, beyond the policy itself. */
 struct dp_view {
 	uint8_t edge_mac[6]; /* the policy's edge.mac overrides these kernel facts */

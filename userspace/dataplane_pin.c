@@ -90,8 +90,7 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 		pr_warn("dataplane: discarding pinned maps under %s (--replace)\n", dp->pin_dir);
 		unpin_maps(dp->pin_dir);
 	}
-	bpf_object__for_each_map(m, dp->skel->obj)
-	{
+	bpf_object__for_each_map(m, dp->skel->obj) {
 		/* libbpf reuses a compatible pin at load and pins new maps there; .rodata and
 		 * friends belong to one program load, not to the pinned state
 		 */

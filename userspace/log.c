@@ -43,7 +43,8 @@ void log_print(enum log_level level, const char *fmt, ...)
 static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	enum log_level l = level == LIBBPF_WARN ? LOG_WARN :
-			   level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG;
+			   level == LIBBPF_INFO ? LOG_INFO :
+						  LOG_DEBUG;
 
 	/* libbpf's info lines are feature probes: noise unless debugging */
 	if (l == LOG_INFO)

@@ -24,7 +24,7 @@ bool maglev_is_prime(uint32_t n);
  * Returns 0; -EINVAL if ring_size is not a prime > 1, addresses repeat or n is 0; -ENOENT if
  * every weight is 0 (the caller then has no ring, never a stale one); -ENOMEM.
  */
-int maglev_build(const struct maglev_backend *backends, size_t n, uint32_t seed,
-		 uint32_t ring_size, uint32_t *table);
+int maglev_build(const struct maglev_backend *backends, size_t n, uint32_t seed, uint32_t ring_size,
+		 uint32_t *table);
 
 #endif /* ANYEDGE_MAGLEV_H */

@@ -341,7 +341,8 @@ static int decap_attach(struct decap_args *a)
 			if (err)
 				goto cleanup;
 		}
-		link_fd = xdp_link_create(bpf_program__fd(skel->progs.decap), ifindex, a->dev, &mode);
+		link_fd =
+			xdp_link_create(bpf_program__fd(skel->progs.decap), ifindex, a->dev, &mode);
 		if (link_fd < 0) {
 			err = link_fd;
 			goto cleanup;

@@ -172,8 +172,10 @@ static int replay(const struct replay_opts *o)
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "pcap", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, 'o' },    { "down", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "down", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { 0 };

@@ -14,7 +14,8 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "check", cmd_check, "check POLICY" },
-	{ "replay", cmd_replay, "replay --config POLICY --pcap IN [--out OUT] [--down REGION,...]" },
+	{ "replay", cmd_replay,
+	  "replay --config POLICY --pcap IN [--out OUT] [--down REGION,...]" },
 	{ "bench", cmd_bench, "bench --config POLICY --pcap IN [--repeat N]" },
 	{ "decap", cmd_decap,
 	  "decap attach DEV [--address ADDR,...] [--allow PREFIX,...] | detach DEV | status DEV" },
