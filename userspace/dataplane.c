@@ -50,6 +50,8 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 	dp->link_fd = -1;
 	for (r = 0; r < AE_MAX_REGIONS; r++)
 		dp->ring[r].fd = -1;
+	for (i = 0; i < AE_RING_SLOTS; i++)
+		dp->slot_fd[i] = SLOT_UNKNOWN;
 	dp->ring_size = p->dataplane.ring_size;
 	dp->ring_keys = calloc(dp->ring_size, sizeof(uint32_t));
 	dp->ring_vals = calloc(dp->ring_size, sizeof(uint32_t));
@@ -263,18 +265,24 @@ static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, 
 	uint32_t slot;
 	size_t v, k;
 	bool listed;
+	int want;
 
 	for (v = 0; v < AE_MAX_VIPS; v++) {
 		listed = false;
 		for (k = 0; v < p->n_vips && k < p->vips[v].n_regions; k++)
 			listed |= p->vips[v].regions[k] == r;
 		slot = v * AE_MAX_REGIONS + r;
-		if (listed && fd >= 0) {
-			if (bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+		want = listed ? fd : -1;
+		/* each slot write waits out an RCU grace period: write only what changed */
+		if (dp->slot_fd[slot] == want)
+			continue;
+		if (want >= 0) {
+			if (bpf_map_update_elem(outer, &slot, &want, BPF_ANY))
 				return -errno;
 		} else if (bpf_map_delete_elem(outer, &slot) && errno != ENOENT) {
 			return -errno;
 		}
+		dp->slot_fd[slot] = want;
 	}
 	return 0;
 }

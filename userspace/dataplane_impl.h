@@ -24,6 +24,8 @@ struct backend_ids {
 	size_t n;
 };
 
+#define SLOT_UNKNOWN -2 /* not written by us yet (fresh or adopted maps): write it */
+
 struct dataplane {
 	struct anyedge_bpf *skel;
 	struct backend_ids ids;
@@ -33,6 +35,7 @@ struct dataplane {
 	uint32_t *ring_vals;
 	struct region_ring ring[AE_MAX_REGIONS];
 	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
+	int slot_fd[AE_RING_SLOTS]; /* ring fd installed per slot, -1 empty, SLOT_UNKNOWN */
 	char pin_dir[256]; /* "" when nothing is pinned */
 	bool adopted; /* maps came from a previous controller's pins */
 	int link_fd; /* our XDP link, or -1 */
