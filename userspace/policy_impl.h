@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Private to policy_parse.c and policy_check.c: what the parser learned beyond struct policy
+/* Private to the policy module (policy_*.c): what the parser learned beyond struct policy
  * (region names not yet resolved, where each item stood, which probe keys were given), so that
- * the checks over the whole file can point at the line that is wrong.
+ * the checks over the whole file can point at the line that is wrong; and what the module's files
+ * share: diagnostics, the YAML node tree, the scalar readers.
  */
 #ifndef ANYEDGE_POLICY_IMPL_H
 #define ANYEDGE_POLICY_IMPL_H
@@ -12,6 +13,10 @@
 
 #define POLICY_MAX_ERRORS 100 /* diagnostics shown; the rest are counted only */
 #define POLICY_MSG_LEN 1024
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct policy_pos no_pos; /* for problems with no place in the text */
 
 /* A region named somewhere, resolved by policy_check. */
 struct policy_ref {
@@ -104,6 +109,8 @@ struct policy_build {
 	struct policy_aux aux;
 };
 
+/* ---- policy_diag.c ---- */
+
 /* Note one problem as "PATH: MESSAGE" (just MESSAGE when path is NULL or ""); policy_flush
  * passes them to the diag callback, sorted by position.
  */
@@ -114,6 +121,68 @@ void policy_flush(struct policy_build *b);
 
 /* Copy s for a message: at most ~48 characters, control characters as '?'. Returns buf. */
 const char *policy_quote(const char *s, char *buf, size_t len);
+
+/* ---- policy_yaml.c: the node tree ---- */
+
+enum ynode_type { YN_SCALAR, YN_MAP, YN_SEQ };
+
+struct ynode {
+	enum ynode_type type;
+	bool plain; /* an unquoted scalar */
+	bool bad; /* stands for something already reported (an alias): skip quietly */
+	struct policy_pos pos;
+	char *str; /* scalar */
+	size_t len;
+	struct ynode **kids; /* sequence items; mapping keys and values alternating */
+	size_t n, cap;
+};
+
+/* Parse buf into a tree; every problem is reported. 0, -EINVAL or -ENOMEM; on error *root may
+ * still hold part of a tree, to be freed.
+ */
+int ynode_load(struct policy_build *b, const char *buf, size_t len, struct ynode **root);
+void ynode_free(struct ynode *n);
+/* A plain scalar that YAML reads as null: empty, ~, null, Null or NULL. */
+bool ynode_is_null(const struct ynode *n);
+/* n must be of type (a non-null scalar, for YN_SCALAR); else report "expected WHAT". */
+int ynode_expect(struct policy_build *b, const struct ynode *n, enum ynode_type type,
+		 const char *path, const char *what);
+
+/* ---- policy_scalar.c: single values, each reported when wrong; 0 or -EINVAL ---- */
+
+/* The scalar's text, or NULL (reported) when n is no single value or holds a NUL. */
+const char *policy_get_scalar(struct policy_build *b, const struct ynode *n, const char *path,
+			      const char *what);
+int policy_get_str(struct policy_build *b, const struct ynode *n, const char *path, char *buf,
+		   size_t size);
+int policy_get_name(struct policy_build *b, const struct ynode *n, const char *path,
+		    char buf[POLICY_NAME_MAX]);
+int policy_get_ref(struct policy_build *b, const struct ynode *n, const char *path,
+		   struct policy_ref *ref);
+int policy_get_u32(struct policy_build *b, const struct ynode *n, const char *path, uint32_t min,
+		   uint32_t max, uint32_t *out);
+int policy_get_duration(struct policy_build *b, const struct ynode *n, const char *path,
+			uint32_t min_ms, uint32_t *out);
+int policy_get_pct(struct policy_build *b, const struct ynode *n, const char *path, uint32_t *out);
+int policy_get_addr(struct policy_build *b, const struct ynode *n, const char *path, int family,
+		    struct inet_addr *out);
+int policy_get_prefix(struct policy_build *b, const struct ynode *n, const char *path,
+		      struct inet_prefix *out);
+int policy_get_mac(struct policy_build *b, const struct ynode *n, const char *path, uint8_t mac[6]);
+int policy_get_word(struct policy_build *b, const struct ynode *n, const char *path,
+		    const char *const *words, size_t nw, int *out);
+int policy_get_port(struct policy_build *b, const struct ynode *n, const char *path,
+		    struct policy_port *out);
+/* The bare parsers, reporting nothing: decimal digits below 2^32; "N%" with N 0..100. */
+bool policy_parse_decimal(const char *s, size_t len, uint64_t *out);
+bool policy_parse_pct(const char *s, uint32_t *out);
+
+/* ---- policy_parse.c: the schema ---- */
+
+/* The whole tree into b->p and b->aux. Problems go to policy_err; returns 0, or -ENOMEM. */
+int policy_parse_root(struct policy_build *b, const struct ynode *root);
+
+/* ---- policy_check.c ---- */
 
 /* Resolve references, merge probes, check duplicates and limits over the whole policy. Problems go
  * to policy_err; returns 0, or -ENOMEM.
