@@ -4,6 +4,8 @@ LIB_SRCS := userspace/log.c userspace/inet.c userspace/xdp_pin.c \
 	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
 	userspace/policy_check.c userspace/policy_load.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_pin.c
+LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
+	userspace/health.c userspace/health_region.c userspace/kernel.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
@@ -13,6 +15,15 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
 USER_BINS += $(B)/anyedge
 
+DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
+	userspace/daemon/snapshot.c
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
+USER_BINS += $(B)/anyedged
+$(DAEMON_OBJS): $(SKELS)
+$(B)/anyedged: $(DAEMON_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
 # Objects that include a skeleton wait for it.
 $(B)/obj/userspace/dataplane.o $(CLI_OBJS): $(SKELS)
 
@@ -21,7 +32,7 @@ $(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests live beside the code they test.
-UNIT_TESTS := policy_test maglev_test
+UNIT_TESTS := policy_test maglev_test health_test
 TEST_BINS += $(UNIT_TESTS:%=$(B)/tests/%)
 
 $(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)

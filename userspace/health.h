@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Backend health and region state: rise/fall per backend, min_healthy per region, the panic
+ * guard, and the serving region of active-passive VIPs. Pure logic over probe results and a
+ * clock, so every rule is unit-tested without a network. One writer owns it (the daemon loop).
+ */
+#ifndef ANYEDGE_HEALTH_H
+#define ANYEDGE_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane.h"
+#include "policy.h"
+#include "probe.h"
+
+struct backend_health {
+	bool up; /* after rise passes in a row; down after fall failures in a row */
+	bool draining; /* system_mode: draining from its last probe */
+	bool admin_drained; /* operator drain: no new flows */
+	uint32_t ok_streak;
+	uint32_t fail_streak;
+	bool probed; /* at least one result seen */
+	bool known; /* state proven (rise or fall reached) or assumed: counts for the panic guard */
+	struct probe_result last;
+	uint64_t last_ms; /* when last was seen */
+	uint64_t since_ms; /* when up last changed */
+};
+
+struct region_health {
+	bool up;
+	uint32_t passing; /* backends up */
+	uint64_t since_ms;
+	char why[160]; /* why it is in its state, with the evidence */
+	bool has_lag; /* the region's replica lag: the largest lag its up backends report */
+	double replica_lag_s;
+};
+
+struct health {
+	const struct policy *p; /* not owned */
+	struct backend_health *b; /* indexed by dp_backend_id() */
+	size_t n_b;
+	struct region_health r[AE_MAX_REGIONS];
+	uint8_t serving[AE_MAX_VIPS]; /* active-passive: current serving region */
+	bool panic; /* more than panic_threshold of all backends failing: steering frozen */
+	bool armed; /* a good view has been seen: the panic guard may hold from now on */
+	/* the last good view, kept while panic holds: region_up, backend_up, and in
+	 * backend_new_flows the probes' draining only (operator drain and serving are applied
+	 * live over it, so operator actions still work during a panic)
+	 */
+	struct dp_view frozen;
+	uint64_t changes; /* bumped on every state change: the caller re-applies the data plane */
+};
+
+/* Regions start down until their backends rise (no traffic to the unproven); with
+ * assume_up (replay, adoption of a running edge) they start as the policy would want them up.
+ */
+int health_init(struct health *h, const struct policy *p, bool assume_up, uint64_t now_ms);
+void health_free(struct health *h);
+/* Carry backend and region state over to a new policy (same addresses keep their state; new
+ * backends start down). Active-passive VIPs keep their serving region by name while the VIP
+ * still lists it, unless the new policy names a different primary. A holding panic guard and
+ * its frozen view carry over too (remapped by address and region name). p must outlive h; the
+ * old policy must stay valid until this returns. 0, or -ENOMEM/-EINVAL with h unchanged.
+ */
+int health_rebind(struct health *h, const struct policy *p, uint64_t now_ms);
+
+/* Feed one probe result for backend index i. Logs every state change as an event. */
+void health_probe_result(struct health *h, size_t i, const struct probe_result *r, uint64_t now_ms);
+
+/* Operator actions. health_promote moves every active-passive VIP now served from source (and
+ * listing target) to target. 0 (why: what was promoted), -ENOENT unknown region index,
+ * -EINVAL source == target, max_lag_s < 0 or no such VIP, -EBUSY refused (target down, its
+ * replica lag unknown or over max_lag_s) unless force. why may be NULL.
+ */
+int health_promote(struct health *h, int source, int target, bool force, double max_lag_s,
+		   char *why, size_t why_len, uint64_t now_ms);
+void health_set_admin_drain(struct health *h, size_t i, bool drained, uint64_t now_ms);
+
+/* What the data plane should be: the frozen view while the panic guard holds. */
+int health_view(struct health *h, struct dp_view *v);
+
+/* Ready to serve? false with why filled when panic holds or an active-passive VIP's serving
+ * region is down.
+ */
+bool health_ready(const struct health *h, char *why, size_t why_len);
+
+#endif /* ANYEDGE_HEALTH_H */

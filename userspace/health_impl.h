@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internals shared by health.c (backends, panic guard, views, rebind) and health_region.c
+ * (region state, active-passive serving, readiness). Not for other modules.
+ */
+#ifndef ANYEDGE_HEALTH_IMPL_H
+#define ANYEDGE_HEALTH_IMPL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "health.h"
+
+#define HEALTH_EVIDENCE_MAX 8 /* backends named in one region event; the rest are counted */
+
+/* Append printf output at *off in buf (len bytes), truncating quietly; *off never passes len. */
+void health_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Region and position of backend index i (dp_backend_id order). */
+size_t health_backend_region(const struct health *h, size_t i, size_t *k);
+const struct policy_backend *health_backend_policy(const struct health *h, size_t i);
+/* "198.51.100.21 (eu-west)" */
+const char *health_backend_name(const struct health *h, size_t i, char *buf, size_t len);
+/* The last probe of backend i in a few words: "failed 2x: HTTP 503", "passed 3x (1.2 ms)". */
+void health_backend_evidence(const struct health *h, size_t i, char *buf, size_t len);
+
+/* Record a state change: bump h->changes and, outside a panic, refresh the last good view. */
+void health_changed(struct health *h);
+
+/* Region r recounted after a backend of it changed; logs a flip with evidence. cause is "" or
+ * a short clause appended to the event ("policy reload"). Returns true when up flipped.
+ */
+bool health_region_update(struct health *h, size_t r, uint64_t now_ms, const char *cause);
+/* Region r's replica lag from its up backends' last probes. */
+void health_region_lag(struct health *h, size_t r);
+/* The backends needed for region r to be up (>= 1). */
+uint32_t health_region_need(const struct policy_region *pr);
+/* auto_promote: local VIPs whose serving region is down move to an eligible region. */
+void health_auto_promote(struct health *h, uint64_t now_ms);
+
+/* Backends proven down (known and not up); the panic guard's numerator. */
+size_t health_failing(const struct health *h);
+
+#endif /* ANYEDGE_HEALTH_IMPL_H */
