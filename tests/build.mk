@@ -23,3 +23,10 @@ $(B)/tests/edge_attach: $(B)/obj/tests/edge_attach.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# Kernel facts driver for tests/t_kernel.sh.
+TEST_BINS += $(B)/tests/kernel_probe
+$(B)/tests/kernel_probe: $(B)/obj/tests/kernel_probe.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test driver for the kernel-facts module: prints the facts about IFNAME as one line of JSON;
  * with --watch SECONDS, prints a new line on every change for that long. --resolve asks the
- * kernel to resolve the gateway's MAC (at start, and again whenever the gateway changes).
+ * kernel to resolve the gateway's MAC when it is unknown (at start and after every change).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,11 +57,10 @@ static int probe_watch(struct kernel *k, int seconds, bool resolve)
 {
 	long long end = probe_now_ms() + seconds * 1000LL;
 	struct pollfd pfd = { .fd = kernel_fd(k), .events = POLLIN };
-	struct link_facts f, last;
+	struct link_facts f;
 	bool changed;
 	int err, n;
 
-	kernel_facts(k, &last);
 	for (;;) {
 		long long left = end - probe_now_ms();
 
@@ -79,9 +78,9 @@ static int probe_watch(struct kernel *k, int seconds, bool resolve)
 			continue;
 		kernel_facts(k, &f);
 		probe_print(&f);
-		if (resolve && !inet_addr_eq(&f.gateway, &last.gateway))
+		/* a new gateway, or a carrier loss that flushed the entry */
+		if (resolve)
 			probe_resolve(k, &f);
-		last = f;
 	}
 }
 
