@@ -30,3 +30,15 @@ $(B)/tests/kernel_probe: $(B)/obj/tests/kernel_probe.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# Health endpoint for namespace tests, the lab and benchmarks; the probe engine benchmark.
+TEST_BINS += $(B)/tests/probe_responder $(B)/tests/probe_bench
+$(B)/tests/probe_responder: $(B)/obj/tests/probe_responder.o
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+
+$(B)/tests/probe_bench: $(B)/obj/tests/probe_bench.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@

@@ -32,7 +32,7 @@ $(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests live beside the code they test.
-UNIT_TESTS := policy_test maglev_test health_test
+UNIT_TESTS := policy_test maglev_test health_test probe_test
 TEST_BINS += $(UNIT_TESTS:%=$(B)/tests/%)
 
 $(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)
