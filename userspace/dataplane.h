@@ -72,6 +72,11 @@ void dp_view_free(struct dp_view *view);
 uint32_t dp_backend_id(const struct policy *p, size_t region, size_t i);
 size_t dp_backend_count(const struct policy *p);
 
+/* What the maps steer by now, in policy p's terms (backends it does not find count as down,
+ * serving regions from the VIPs' entries). For adopting a running edge. v is allocated.
+ */
+int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_view *v);
+
 int dp_prog_fd(const struct dataplane *dp);
 /* Fds of maps, for readers (stats) and tests; -1 when unknown. */
 int dp_map_fd(const struct dataplane *dp, const char *name);

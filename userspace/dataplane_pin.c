@@ -137,6 +137,48 @@ int dp_pin_adopt(struct dataplane *dp)
 	return 0;
 }
 
+int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_view *v)
+{
+	int bfd = bpf_map__fd(dp->skel->maps.backends), rfd = bpf_map__fd(dp->skel->maps.regions);
+	int vfd = bpf_map__fd(dp->skel->maps.vips);
+	struct ae_region reg;
+	struct ae_backend b;
+	struct ae_vip vip;
+	size_t r, i, k = 0;
+	__u32 id;
+	int err;
+
+	err = dp_view_default(p, NULL, v);
+	if (err)
+		return err;
+	for (r = 0; r < p->n_regions; r++) {
+		id = r;
+		v->region_up[r] = !bpf_map_lookup_elem(rfd, &id, &reg) &&
+				  (reg.flags & AE_REGION_UP);
+		for (i = 0; i < p->regions[r].n_backends; i++, k++) {
+			const struct inet_addr *a = &p->regions[r].backends[i].addr;
+
+			v->backend_up[k] = false;
+			for (id = 0; id < AE_MAX_BACKENDS; id++) {
+				if (!inet_addr_eq(&dp->ids.addr[id], a))
+					continue;
+				v->backend_up[k] = !bpf_map_lookup_elem(bfd, &id, &b) &&
+						   (b.flags & AE_BACKEND_UP);
+				break;
+			}
+		}
+	}
+	for (i = 0; i < p->n_vips && i < AE_MAX_VIPS; i++) {
+		struct ae_vip_key key = { .family = p->vips[i].addr.family,
+					  .proto = p->vips[i].ports[0].proto };
+
+		memcpy(key.addr, p->vips[i].addr.bytes, 16); /* the port-0 entry every VIP has */
+		if (!bpf_map_lookup_elem(vfd, &key, &vip) && vip.mode == AE_MODE_ACTIVE_PASSIVE)
+			v->serving[i] = vip.serving;
+	}
+	return 0;
+}
+
 bool dp_adopted(const struct dataplane *dp)
 {
 	return dp->adopted;

@@ -195,7 +195,9 @@ static void health_init_serving(struct health *h)
 			h->serving[v] = (uint8_t)h->p->vips[v].primary;
 }
 
-int health_init(struct health *h, const struct policy *p, bool assume_up, uint64_t now_ms)
+/* was_up: each backend's state as a running edge had it (adoption), or NULL for all assume_up. */
+static int init_with(struct health *h, const struct policy *p, bool assume_up, const bool *was_up,
+		     uint64_t now_ms)
 {
 	size_t i, r;
 	int err;
@@ -215,20 +217,45 @@ int health_init(struct health *h, const struct policy *p, bool assume_up, uint64
 		return err;
 	}
 	for (i = 0; i < h->n_b; i++) {
-		h->b[i].up = assume_up;
+		h->b[i].up = was_up ? was_up[i] : assume_up;
 		h->b[i].known = assume_up; /* assumed up still needs fall failures to go down */
 		h->b[i].since_ms = now_ms;
 	}
 	for (r = 0; r < p->n_regions; r++) {
 		h->r[r].since_ms = now_ms;
-		health_region_update(h, r, now_ms, assume_up ? "assumed at start" : "at start");
+		health_region_update(h, r, now_ms,
+				     was_up    ? "as the running edge had it" :
+				     assume_up ? "assumed at start" :
+						 "at start");
 	}
 	health_init_serving(h);
 	health_eval_panic(h, "");
 	health_snapshot(h);
 	pr_info("health: %zu backends in %zu regions, %s\n", h->n_b, p->n_regions,
-		assume_up ? "assumed up (adopting a running edge)" :
+		was_up	  ? "as the running edge had them (adopted)" :
+		assume_up ? "assumed up" :
 			    "down until probes prove them");
+	return 0;
+}
+
+int health_init(struct health *h, const struct policy *p, bool assume_up, uint64_t now_ms)
+{
+	return init_with(h, p, assume_up, NULL, now_ms);
+}
+
+int health_init_adopted(struct health *h, const struct policy *p, const struct dp_view *was,
+			uint64_t now_ms)
+{
+	size_t v;
+	int err;
+
+	err = init_with(h, p, true, was->backend_up, now_ms);
+	if (err)
+		return err;
+	for (v = 0; v < p->n_vips && v < AE_MAX_VIPS; v++)
+		if (p->vips[v].mode == VIP_ACTIVE_PASSIVE && was->serving[v] < p->n_regions)
+			h->serving[v] = was->serving[v];
+	health_snapshot(h);
 	return 0;
 }
 

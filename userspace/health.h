@@ -55,6 +55,11 @@ struct health {
  * assume_up (replay, adoption of a running edge) they start as the policy would want them up.
  */
 int health_init(struct health *h, const struct policy *p, bool assume_up, uint64_t now_ms);
+/* Adopting a running edge: start from what its maps were doing (was, from dp_read_view), with
+ * every backend's state taken as proven, so a restart changes no steering on its own.
+ */
+int health_init_adopted(struct health *h, const struct policy *p, const struct dp_view *was,
+			uint64_t now_ms);
 void health_free(struct health *h);
 /* Carry backend and region state over to a new policy (same addresses keep their state; new
  * backends start down). Active-passive VIPs keep their serving region by name while the VIP

@@ -22,7 +22,21 @@ struct bench_result {
 	uint64_t prog_ns;
 	uint64_t floor_ns;
 	uint64_t actions[5];
+	uint32_t *prog_each, *floor_each; /* per run, for medians: robust to a preempted run */
 };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(uint32_t *v, uint64_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u32);
+	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0) : 0;
+}
 
 static int bench_frames(int prog_fd, int floor_fd, const struct frames *fr, unsigned int repeat,
 			struct bench_result *res)
@@ -42,10 +56,12 @@ static int bench_frames(int prog_fd, int floor_fd, const struct frames *fr, unsi
 			if (err)
 				break;
 			res->floor_ns += r.duration_ns;
+			res->floor_each[res->runs] = r.duration_ns;
 			err = xdp_run_once(prog_fd, fr->f[i].data, fr->f[i].len, out, &r);
 			if (err)
 				break;
 			res->prog_ns += r.duration_ns;
+			res->prog_each[res->runs] = r.duration_ns;
 			res->actions[r.action < 5 ? r.action : 0]++;
 			res->runs++;
 		}
@@ -81,6 +97,12 @@ static int bench(const char *config, const char *pcap, unsigned int repeat)
 		if (!floor)
 			err = -errno;
 	}
+	if (!err) {
+		res.prog_each = calloc(fr.n * repeat + 1, sizeof(uint32_t));
+		res.floor_each = calloc(fr.n * repeat + 1, sizeof(uint32_t));
+		if (!res.prog_each || !res.floor_each)
+			err = -ENOMEM;
+	}
 	if (!err)
 		err = bench_frames(dp_prog_fd(dp), bpf_program__fd(floor->progs.floor_xdp), &fr,
 				   repeat, &res);
@@ -91,13 +113,17 @@ static int bench(const char *config, const char *pcap, unsigned int repeat)
 	prog = (double)res.prog_ns / res.runs;
 	flr = (double)res.floor_ns / res.runs;
 	printf("{\"packets\":%zu,\"repeat\":%u,\"runs\":%llu,\"ns_per_packet\":%.1f,"
-	       "\"floor_ns\":%.1f,\"net_ns\":%.1f,\"actions\":{",
-	       fr.n, repeat, (unsigned long long)res.runs, prog, flr, prog - flr);
+	       "\"floor_ns\":%.1f,\"net_ns\":%.1f,\"median_ns\":%.1f,\"floor_median_ns\":%.1f,"
+	       "\"actions\":{",
+	       fr.n, repeat, (unsigned long long)res.runs, prog, flr, prog - flr,
+	       median(res.prog_each, res.runs), median(res.floor_each, res.runs));
 	for (a = 0; a < 5; a++)
 		printf("%s\"%s\":%llu", a ? "," : "", xdp_action_name(a),
 		       (unsigned long long)res.actions[a]);
 	printf("}}\n");
 out:
+	free(res.prog_each);
+	free(res.floor_each);
 	floor_bpf__destroy(floor);
 	dp_close(dp);
 	frames_free(&fr);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/* anyedged's lifecycle: start (adopt or create the data plane, attach, probe), apply (health and
+ * kernel facts into the maps), reload (all of a new policy or none of it), stop (leave the
+ * program attached and forwarding).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge.h"
+#include "log.h"
+
+uint64_t edge_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void on_probe(void *ctx, size_t index, const struct probe_result *r)
+{
+	struct edge *e = ctx;
+
+	if (index < e->health.n_b)
+		health_probe_result(&e->health, index, r, edge_now_ms());
+}
+
+int edge_set_probe_targets(struct edge *e)
+{
+	const struct policy *p = e->policy;
+	size_t n = dp_backend_count(p), r, i, k = 0;
+	struct probe_target *t;
+	int err;
+
+	t = calloc(n + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (r = 0; r < p->n_regions; r++) {
+		for (i = 0; i < p->regions[r].n_backends; i++, k++) {
+			t[k].addr = p->regions[r].backends[i].addr;
+			t[k].cfg = p->regions[r].backends[i].probe;
+		}
+	}
+	err = prober_set_targets(e->prober, t, n);
+	free(t);
+	return err;
+}
+
+/* The kernel's word on MACs and MTU, unless the policy overrides them. */
+static void link_into_view(const struct edge *e, struct dp_view *v)
+{
+	memcpy(v->edge_mac, e->link.mac, 6);
+	if (e->link.has_gateway_mac)
+		memcpy(v->gateway_mac, e->link.gateway_mac, 6);
+	v->mtu = e->link.mtu;
+}
+
+int edge_apply(struct edge *e, const char *cause)
+{
+	uint64_t t0 = mono_us(), changes = e->health.changes;
+	struct dp_view v;
+	int err;
+
+	err = health_view(&e->health, &v);
+	if (err)
+		return err;
+	link_into_view(e, &v);
+	err = dp_apply(e->dp, e->policy, &v);
+	dp_view_free(&v);
+	if (err) {
+		e->apply_failures++;
+		pr_warn("edge: data plane not updated (%s): %s\n", cause, strerror(-err));
+	} else {
+		e->applied = changes;
+		pr_info("edge: data plane updated (%s) in %.1f ms\n", cause,
+			(mono_us() - t0) / 1000.0);
+	}
+	snapshot_publish(&e->snap, e);
+	return err;
+}
+
+static void diag_log(void *ctx, const char *file, unsigned int line, unsigned int col,
+		     const char *msg)
+{
+	if (line)
+		pr_warn("%s:%u:%u: error: %s\n", file, line, col, msg);
+	else
+		pr_warn("%s: error: %s\n", file, msg);
+}
+
+int edge_reload(struct edge *e)
+{
+	struct policy *np = NULL, *old = e->policy;
+	int err;
+
+	pr_info("edge: reloading %s\n", e->opts.config);
+	err = policy_load(e->opts.config, &np, diag_log, NULL);
+	if (err)
+		goto refuse;
+	/* what the loaded program or its link were made for cannot change under it */
+	if (np->dataplane.ring_size != old->dataplane.ring_size ||
+	    np->dataplane.flow_table_size != old->dataplane.flow_table_size ||
+	    strcmp(np->edge.interface, old->edge.interface) ||
+	    strcmp(np->edge.name, old->edge.name)) {
+		pr_warn("edge: edge.name, edge.interface, dataplane.ring_size and "
+			"dataplane.flow_table_size need a restart (with --replace for the sizes)\n");
+		err = -EINVAL;
+		goto refuse;
+	}
+	err = health_rebind(&e->health, np, edge_now_ms());
+	if (err)
+		goto refuse;
+	e->policy = np;
+	err = edge_set_probe_targets(e);
+	if (!err)
+		err = edge_apply(e, "policy reload");
+	if (err) {
+		/* back to the old policy in whole */
+		pr_warn("edge: reload failed while applying (%s); keeping the old policy\n",
+			strerror(-err));
+		e->policy = old;
+		health_rebind(&e->health, old, edge_now_ms());
+		edge_set_probe_targets(e);
+		edge_apply(e, "reload rolled back");
+		policy_free(np);
+		e->reload_failures++;
+		return err;
+	}
+	policy_free(old);
+	e->reloads++;
+	pr_info("edge: reloaded %s\n", e->opts.config);
+	return 0;
+refuse:
+	policy_free(np);
+	e->reload_failures++;
+	pr_warn("edge: reload refused; the running policy stays in force\n");
+	snapshot_publish(&e->snap, e);
+	return err;
+}
+
+static int open_kernel(struct edge *e)
+{
+	const struct policy *p = e->policy;
+	const struct inet_addr *toward = &p->regions[0].backends[0].addr;
+	int err;
+
+	err = kernel_open(p->edge.interface, &p->edge.gateway, toward, &e->kern);
+	if (err) {
+		pr_warn("edge: interface %s: %s\n", p->edge.interface, strerror(-err));
+		return err;
+	}
+	kernel_facts(e->kern, &e->link);
+	if (!e->link.has_gateway_mac && !p->edge.has_gateway_mac)
+		kernel_resolve_gateway(e->kern);
+	return 0;
+}
+
+int edge_start(struct edge *e, const struct edge_opts *opts)
+{
+	struct dp_opts dopts = { 0 };
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->opts = *opts;
+	e->epfd = e->sigfd = e->tickfd = -1;
+	err = policy_load(opts->config, &e->policy, policy_diag_stderr, stderr);
+	if (err)
+		return err;
+	if (opts->pin_dir)
+		snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", opts->pin_dir);
+	else
+		snprintf(e->pin_dir, sizeof(e->pin_dir), DP_PIN_BASE "/%s", e->policy->edge.name);
+	err = open_kernel(e);
+	if (err)
+		return err;
+	dopts.pin_dir = e->pin_dir;
+	dopts.replace = opts->replace;
+	err = dp_open(e->policy, &dopts, &e->dp);
+	if (err)
+		return err;
+	if (dp_adopted(e->dp)) {
+		/* a running edge: keep its steering until probes say otherwise */
+		struct dp_view was;
+
+		err = dp_read_view(e->dp, e->policy, &was);
+		if (!err)
+			err = health_init_adopted(&e->health, e->policy, &was, edge_now_ms());
+		dp_view_free(&was);
+	} else {
+		err = health_init(&e->health, e->policy, false, edge_now_ms());
+	}
+	if (err)
+		return err;
+	err = edge_apply(e, dp_adopted(e->dp) ? "adopted pinned state" : "start");
+	if (err)
+		return err;
+	err = dp_attach(e->dp, e->policy->edge.interface, &e->attach_mode);
+	if (err) {
+		pr_warn("edge: cannot attach to %s: %s\n", e->policy->edge.interface,
+			strerror(-err));
+		return err;
+	}
+	pr_info("edge: %s attached to %s in %s mode (pins under %s)\n", e->policy->edge.name,
+		e->policy->edge.interface, e->attach_mode, e->pin_dir);
+	err = prober_new(on_probe, e, &e->prober);
+	if (!err)
+		err = edge_set_probe_targets(e);
+	if (!err)
+		snapshot_publish(&e->snap, e);
+	return err;
+}
+
+void edge_stop(struct edge *e)
+{
+	prober_free(e->prober);
+	snapshot_slot_free(&e->snap);
+	health_free(&e->health);
+	/* closing our handles leaves the pinned link: the program keeps forwarding */
+	dp_close(e->dp);
+	kernel_close(e->kern);
+	policy_free(e->policy);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	if (e->sigfd >= 0)
+		close(e->sigfd);
+	if (e->tickfd >= 0)
+		close(e->tickfd);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* anyedged's state: one struct, owned and changed by the loop thread alone. Readers on other
+ * threads (the API) see only the RCU snapshot it publishes (snapshot.h).
+ */
+#ifndef ANYEDGE_EDGE_H
+#define ANYEDGE_EDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane.h"
+#include "health.h"
+#include "kernel.h"
+#include "policy.h"
+#include "probe.h"
+#include "snapshot.h"
+
+struct edge_opts {
+	const char *config;
+	const char *pin_dir; /* NULL: DP_PIN_BASE/<edge name> */
+	bool replace;
+};
+
+struct edge {
+	struct edge_opts opts;
+	char pin_dir[256];
+	struct policy *policy;
+	uint64_t reloads, reload_failures;
+	struct dataplane *dp;
+	const char *attach_mode; /* "native" / "generic" */
+	struct kernel *kern;
+	struct link_facts link;
+	struct health health;
+	struct prober *prober;
+	uint64_t applied; /* health.changes last pushed to the maps */
+	uint64_t apply_failures;
+	struct snapshot_slot snap;
+	int epfd, sigfd, tickfd;
+	bool stop;
+};
+
+/* lifecycle (edge.c) */
+int edge_start(struct edge *e, const struct edge_opts *opts);
+void edge_stop(struct edge *e);
+/* Push the current health view and link facts to the maps; publish a snapshot. */
+int edge_apply(struct edge *e, const char *cause);
+/* SIGHUP: the new policy in whole, or nothing changes. */
+int edge_reload(struct edge *e);
+/* Probe targets of the current policy, in dp_backend_id order. */
+int edge_set_probe_targets(struct edge *e);
+
+/* the loop (loop.c) */
+int edge_loop(struct edge *e);
+
+uint64_t edge_now_ms(void);
+
+#endif /* ANYEDGE_EDGE_H */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The one event loop: signals, probes, kernel notifications and a 1 s tick, all on one epoll.
+ * Every state change happens here, on this thread.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "edge.h"
+#include "log.h"
+
+enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK };
+
+static int watch(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup(struct edge *e)
+{
+	struct itimerspec tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t set;
+	int err;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	e->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	e->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->sigfd < 0 || e->tickfd < 0 || e->epfd < 0)
+		return -errno;
+	if (timerfd_settime(e->tickfd, 0, &tick, NULL))
+		return -errno;
+	err = watch(e->epfd, e->sigfd, EV_SIGNAL);
+	if (!err)
+		err = watch(e->epfd, prober_fd(e->prober), EV_PROBE);
+	if (!err)
+		err = watch(e->epfd, kernel_fd(e->kern), EV_KERNEL);
+	if (!err)
+		err = watch(e->epfd, e->tickfd, EV_TICK);
+	return err;
+}
+
+static void on_signal(struct edge *e)
+{
+	struct signalfd_siginfo si;
+
+	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			edge_reload(e);
+		} else {
+			pr_info("edge: signal %u: exiting; the XDP program stays attached and "
+				"forwarding with the last maps\n",
+				si.ssi_signo);
+			e->stop = true;
+		}
+	}
+}
+
+static void on_kernel(struct edge *e)
+{
+	struct link_facts before = e->link;
+	bool changed = false;
+
+	if (kernel_dispatch(e->kern, &changed) || !changed)
+		return;
+	kernel_facts(e->kern, &e->link);
+	/* carrier loss and MAC changes flush neighbours: ask again at once, not at the next tick */
+	if (!e->link.has_gateway_mac && !e->policy->edge.has_gateway_mac)
+		kernel_resolve_gateway(e->kern);
+	if (before.up != e->link.up)
+		pr_warn("edge: link %s is %s\n", e->policy->edge.interface,
+			e->link.up ? "up" : "DOWN");
+	if (memcmp(before.mac, e->link.mac, 6) || before.mtu != e->link.mtu ||
+	    before.has_gateway_mac != e->link.has_gateway_mac ||
+	    memcmp(before.gateway_mac, e->link.gateway_mac, 6))
+		edge_apply(e, "link facts changed");
+	else
+		snapshot_publish(&e->snap, e);
+}
+
+static void on_tick(struct edge *e)
+{
+	uint64_t n;
+
+	if (read(e->tickfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	/* unknown, or stale (XDP traffic bypasses the kernel's neighbour confirmation) */
+	if (!e->policy->edge.has_gateway_mac)
+		kernel_resolve_gateway(e->kern);
+	/* probe latencies and timestamps move every round: refresh what readers see */
+	snapshot_publish(&e->snap, e);
+}
+
+int edge_loop(struct edge *e)
+{
+	struct epoll_event evs[8];
+	int n, i, err;
+
+	err = setup(e);
+	if (err) {
+		pr_warn("edge: event loop setup: %s\n", strerror(-err));
+		return err;
+	}
+	while (!e->stop) {
+		n = epoll_wait(e->epfd, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case EV_SIGNAL:
+				on_signal(e);
+				break;
+			case EV_PROBE:
+				prober_dispatch(e->prober);
+				break;
+			case EV_KERNEL:
+				on_kernel(e);
+				break;
+			case EV_TICK:
+				on_tick(e);
+				break;
+			}
+		}
+		/* probe verdicts that changed health reach the maps before the next wait */
+		if (e->health.changes != e->applied)
+			edge_apply(e, "health changed");
+	}
+	return 0;
+}

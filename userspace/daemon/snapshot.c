@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The loop thread copies what readers may see into a fresh snapshot and swaps it in; readers
+ * never see a half-made one and never block the writer for longer than a grace period.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu.h>
+
+#include "edge.h"
+#include "snapshot.h"
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->regions);
+	free(s->backends);
+	free(s->vips);
+	free(s);
+}
+
+static void fill_regions(struct snapshot *s, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	size_t r;
+
+	for (r = 0; r < s->n_regions; r++) {
+		const struct region_health *rh = &e->health.r[r];
+		struct snap_region *sr = &s->regions[r];
+
+		snprintf(sr->name, sizeof(sr->name), "%s", p->regions[r].name);
+		sr->up = rh->up;
+		sr->passing = rh->passing;
+		sr->n_backends = p->regions[r].n_backends;
+		sr->since_ms = rh->since_ms;
+		snprintf(sr->why, sizeof(sr->why), "%s", rh->why);
+		sr->has_lag = rh->has_lag;
+		sr->replica_lag_s = rh->replica_lag_s;
+	}
+}
+
+static void fill_backends(struct snapshot *s, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	size_t r, i, k = 0;
+
+	for (r = 0; r < p->n_regions; r++) {
+		for (i = 0; i < p->regions[r].n_backends; i++, k++) {
+			const struct backend_health *bh = &e->health.b[k];
+			struct snap_backend *sb = &s->backends[k];
+
+			inet_addr_str(&p->regions[r].backends[i].addr, sb->addr, sizeof(sb->addr));
+			sb->region = r;
+			sb->weight = p->regions[r].backends[i].weight;
+			sb->up = bh->up;
+			sb->draining = bh->draining;
+			sb->admin_drained = bh->admin_drained;
+			sb->probed = bh->probed;
+			sb->last_ms = bh->last_ms;
+			sb->since_ms = bh->since_ms;
+			sb->last = bh->last;
+		}
+	}
+}
+
+static void fill_vips(struct snapshot *s, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	size_t v;
+
+	for (v = 0; v < s->n_vips; v++) {
+		struct snap_vip *sv = &s->vips[v];
+
+		snprintf(sv->name, sizeof(sv->name), "%s", p->vips[v].name);
+		inet_addr_str(&p->vips[v].addr, sv->addr, sizeof(sv->addr));
+		sv->mode = p->vips[v].mode;
+		sv->primary = p->vips[v].primary;
+		sv->serving = e->health.serving[v];
+	}
+}
+
+int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	struct snapshot *s, *old;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->n_regions = p->n_regions;
+	s->n_backends = dp_backend_count(p);
+	s->n_vips = p->n_vips;
+	s->regions = calloc(s->n_regions + 1, sizeof(*s->regions));
+	s->backends = calloc(s->n_backends + 1, sizeof(*s->backends));
+	s->vips = calloc(s->n_vips + 1, sizeof(*s->vips));
+	if (!s->regions || !s->backends || !s->vips) {
+		snapshot_free(s);
+		return -ENOMEM;
+	}
+	s->made_ms = edge_now_ms();
+	snprintf(s->edge, sizeof(s->edge), "%s", p->edge.name);
+	snprintf(s->home_region, sizeof(s->home_region), "%s", p->regions[p->edge.region].name);
+	snprintf(s->interface, sizeof(s->interface), "%s", p->edge.interface);
+	s->attached = e->attach_mode != NULL;
+	snprintf(s->attach_mode, sizeof(s->attach_mode), "%s",
+		 e->attach_mode ? e->attach_mode : "none");
+	s->link_up = e->link.up;
+	s->panic = e->health.panic;
+	s->reloads = e->reloads;
+	s->reload_failures = e->reload_failures;
+	s->ready = health_ready(&e->health, s->why, sizeof(s->why));
+	if (s->ready && !s->attached) {
+		s->ready = false;
+		snprintf(s->why, sizeof(s->why), "XDP program not attached");
+	} else if (s->ready && !s->link_up) {
+		s->ready = false;
+		snprintf(s->why, sizeof(s->why), "link %s is down", s->interface);
+	}
+	fill_regions(s, e);
+	fill_backends(s, e);
+	fill_vips(s, e);
+
+	old = rcu_xchg_pointer(&slot->cur, s);
+	if (old) {
+		synchronize_rcu();
+		snapshot_free(old);
+	}
+	return 0;
+}
+
+void snapshot_slot_free(struct snapshot_slot *slot)
+{
+	struct snapshot *old = rcu_xchg_pointer(&slot->cur, NULL);
+
+	if (old) {
+		synchronize_rcu();
+		snapshot_free(old);
+	}
+}
+
+const struct snapshot *snapshot_get(struct snapshot_slot *slot)
+{
+	return rcu_dereference(slot->cur);
+}

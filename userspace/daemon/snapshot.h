@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What readers may see of the edge: an immutable copy made by the loop thread after each change
+ * and swapped in with RCU (liburcu). Readers hold rcu_read_lock() while they use one; the writer
+ * frees the old copy after a grace period.
+ */
+#ifndef ANYEDGE_SNAPSHOT_H
+#define ANYEDGE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "probe.h"
+
+struct snap_region {
+	char name[POLICY_NAME_MAX];
+	bool up;
+	uint32_t passing, n_backends;
+	uint64_t since_ms; /* CLOCK_REALTIME ms */
+	char why[160];
+	bool has_lag;
+	double replica_lag_s;
+};
+
+struct snap_backend {
+	char addr[INET_ADDR_STR];
+	uint8_t region;
+	uint32_t weight;
+	bool up, draining, admin_drained, probed;
+	uint64_t last_ms, since_ms;
+	struct probe_result last;
+};
+
+struct snap_vip {
+	char name[POLICY_NAME_MAX];
+	char addr[INET_ADDR_STR];
+	uint8_t mode;
+	int primary;
+	uint8_t serving; /* AE_NO_REGION for active-active */
+};
+
+struct snapshot {
+	uint64_t made_ms;
+	char edge[POLICY_NAME_MAX];
+	char home_region[POLICY_NAME_MAX];
+	char interface[16];
+	bool attached;
+	char attach_mode[16];
+	bool link_up;
+	bool ready;
+	char why[256]; /* why not ready */
+	bool panic;
+	uint64_t reloads, reload_failures;
+	size_t n_regions, n_backends, n_vips;
+	struct snap_region *regions;
+	struct snap_backend *backends;
+	struct snap_vip *vips;
+};
+
+struct snapshot_slot {
+	struct snapshot *cur; /* RCU-protected */
+};
+
+struct edge;
+/* Writer: build a snapshot of e and publish it; the old one is freed after a grace period. */
+int snapshot_publish(struct snapshot_slot *slot, const struct edge *e);
+void snapshot_slot_free(struct snapshot_slot *slot);
+/* Reader: between rcu_read_lock() and rcu_read_unlock() only. */
+const struct snapshot *snapshot_get(struct snapshot_slot *slot);
+
+#endif /* ANYEDGE_SNAPSHOT_H */
