@@ -100,16 +100,37 @@ static void diag_fail(void *ctx, const char *file, unsigned int line, unsigned i
 	fprintf(stderr, "%s:%u:%u: %s\n", file, line, col, msg);
 }
 
-static struct policy *make_policy(const char *extra_eu, unsigned int seed)
+/* The base policy; web_vip: 0 as is, 1 with VIP web listed last, 2 without VIP web. */
+static struct policy *make_policy_web(const char *extra_eu, unsigned int seed, int web_vip)
 {
 	struct policy *p = NULL;
-	char buf[8192];
+	char buf[8192], web[512];
+	char *start, *end;
 	int n;
 
 	n = snprintf(buf, sizeof(buf), base_policy, extra_eu, seed);
 	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	if (web_vip) {
+		start = strstr(buf, "  - name: web\n");
+		end = strstr(buf, "  - name: web6\n");
+		assert_non_null(start);
+		assert_non_null(end);
+		snprintf(web, sizeof(web), "%.*s", (int)(end - start), start);
+		memmove(start, end, strlen(end) + 1);
+		if (web_vip == 1) { /* insert before the dataplane line: last in the list */
+			end = strstr(buf, "dataplane:");
+			memmove(end + strlen(web), end, strlen(end) + 1);
+			memcpy(end, web, strlen(web));
+		}
+		n = strlen(buf);
+	}
 	assert_int_equal(policy_load_buf("test.yaml", buf, n, &p, diag_fail, NULL), 0);
 	return p;
+}
+
+static struct policy *make_policy(const char *extra_eu, unsigned int seed)
+{
+	return make_policy_web(extra_eu, seed, 0);
 }
 
 static int setup(void **state)
@@ -623,6 +644,50 @@ static void test_too_big(void **state)
 	assert_int_equal(r.action, XDP_TX);
 }
 
+static void swap_policy(struct fix *f, struct policy *np)
+{
+	dp_view_free(&f->view);
+	assert_int_equal(dp_view_default(np, NULL, &f->view), 0);
+	assert_int_equal(dp_apply(f->dp, np, &f->view), 0);
+	policy_free(f->p);
+	f->p = np;
+}
+
+/* VIP ids are stable by name: a reload that reorders VIPs keeps established flows on their
+ * backends (their fast path stays valid); a VIP that goes away takes its flows with it.
+ */
+static void test_vip_reorder_and_removal(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char before[32][INET_ADDR_STR];
+	struct ae_vip_stats st;
+	struct result r;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		s.sport = 14000 + i;
+		run(f, &s, &r);
+		strcpy(before[i], r.backend);
+	}
+	/* web moves to the end of the list, and eu-west gains a backend: a new ring */
+	swap_policy(f, make_policy_web("      - {address: 198.51.100.23}\n", 7, 1));
+	for (i = 0; i < 32; i++) {
+		s.sport = 14000 + i;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_string_equal(r.backend, before[i]);
+	}
+	assert_int_equal(dp_read_vip_stats(f->dp, 3, &st), 0); /* web is index 3 now */
+	assert_int_equal(st.packets, 64);
+	assert_int_equal(st.new_flows, 32);
+	/* web removed: its established flows are no longer steered */
+	swap_policy(f, make_policy_web("", 7, 2));
+	s.sport = 14000;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_PASS);
+}
+
 /* Two edges with the same policy, even with backends listed in another order, send each flow to
  * the same backend: each child process loads its own program and maps.
  */
@@ -754,6 +819,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
 		cmocka_unit_test(test_pinned_adoption),
 	};

@@ -263,14 +263,19 @@ static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, 
 {
 	int outer = bpf_map__fd(dp->skel->maps.rings);
 	uint32_t slot;
-	size_t v, k;
+	size_t v, k, i;
 	bool listed;
 	int want;
 
 	for (v = 0; v < AE_MAX_VIPS; v++) {
+		/* v is a VIP id here: listed when the policy VIP holding it lists r */
 		listed = false;
-		for (k = 0; v < p->n_vips && k < p->vips[v].n_regions; k++)
-			listed |= p->vips[v].regions[k] == r;
+		for (i = 0; i < p->n_vips; i++) {
+			if (dp->vids.of[i] != v)
+				continue;
+			for (k = 0; k < p->vips[i].n_regions; k++)
+				listed |= p->vips[i].regions[k] == r;
+		}
 		slot = v * AE_MAX_REGIONS + r;
 		want = listed ? fd : -1;
 		/* each slot write waits out an RCU grace period: write only what changed */
@@ -525,12 +530,80 @@ static void filter_of(const struct policy *p, uint64_t *words)
 	}
 }
 
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t vip_name_hash(const struct policy_vip *pv)
+{
+	uint32_t h = fnv1a(2166136261u, pv->name, strlen(pv->name));
+
+	return h ? h : 1;
+}
+
+/* Address and ports, independent of the order the ports are listed in. */
+static uint32_t vip_keys_hash(const struct policy_vip *pv)
+{
+	uint32_t h = fnv1a(2166136261u, &pv->addr, sizeof(pv->addr)), sum = 0, one;
+	size_t j;
+
+	for (j = 0; j < pv->n_ports; j++) {
+		one = fnv1a(2166136261u, &pv->ports[j].proto, 1);
+		one = fnv1a(one, &pv->ports[j].port, 2);
+		sum += one;
+	}
+	return h ^ sum;
+}
+
+static int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
+{
+	bool taken[AE_MAX_VIPS] = { false };
+	uint32_t id, tries, nh, kh;
+	size_t i;
+
+	for (i = 0; i < p->n_vips; i++) {
+		nh = vip_name_hash(&p->vips[i]);
+		kh = vip_keys_hash(&p->vips[i]);
+		for (id = 0; id < AE_MAX_VIPS; id++)
+			if (ids->name_hash[id] == nh && !taken[id])
+				break;
+		for (tries = 0; id == AE_MAX_VIPS && tries < AE_MAX_VIPS; tries++) {
+			uint32_t c = (ids->next + tries) % AE_MAX_VIPS;
+
+			if (!ids->name_hash[c] && !taken[c])
+				id = c;
+		}
+		if (id == AE_MAX_VIPS)
+			return -E2BIG;
+		if (!ids->name_hash[id] || ids->keys_hash[id] != kh) {
+			/* a new meaning for this id: flows that remember the old one re-check */
+			if (!ids->name_hash[id])
+				ids->next = (id + 1) % AE_MAX_VIPS;
+			ids->gen[id] = ++ids->next_gen ? ids->next_gen : ++ids->next_gen;
+		}
+		ids->name_hash[id] = nh;
+		ids->keys_hash[id] = kh;
+		taken[id] = true;
+		ids->of[i] = id;
+	}
+	ids->n = p->n_vips;
+	return 0;
+}
+
 static int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
 	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
-	int fd = bpf_map__fd(dp->skel->maps.vips);
+	int fd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	struct ae_vip_key k, next, dead[64];
+	bool used[AE_MAX_VIPS] = { false };
 	size_t i, j, n_dead;
+	uint32_t id;
 	void *prev;
 	int err;
 
@@ -543,24 +616,32 @@ static int apply_vips(struct dataplane *dp, const struct policy *p, const struct
 		return err;
 	for (i = 0; i < p->n_vips; i++) {
 		const struct policy_vip *pv = &p->vips[i];
-		struct ae_vip val = {
-			.id = i,
+		struct ae_vip_ref ref = { .id = dp->vids.of[i] };
+		struct ae_vip info = {
 			.mode = pv->mode,
 			.serving = v->serving[i],
 			.n_regions = pv->n_regions,
 		};
 
+		id = ref.id;
+		ref.gen = info.gen = dp->vids.gen[id];
+		info.name_hash = dp->vids.name_hash[id];
+		info.keys_hash = dp->vids.keys_hash[id];
+		used[id] = true;
 		for (j = 0; j < pv->n_regions; j++) {
-			val.regions[j] = pv->regions[j];
-			val.region_mask |= 1U << pv->regions[j];
+			info.regions[j] = pv->regions[j];
+			info.region_mask |= 1U << pv->regions[j];
 		}
+		/* the facts first, then the keys that lead to them */
+		if (bpf_map_update_elem(ifd, &id, &info, BPF_ANY))
+			return -errno;
 		for (j = 0; j < pv->n_ports; j++) {
 			/* the port's own entry, and the port-0 entry its fragments use */
 			vip_key(&k, pv, pv->ports[j].proto, pv->ports[j].port);
-			if (bpf_map_update_elem(fd, &k, &val, BPF_ANY))
+			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
 				return -errno;
 			vip_key(&k, pv, pv->ports[j].proto, 0);
-			if (bpf_map_update_elem(fd, &k, &val, BPF_ANY))
+			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
 				return -errno;
 		}
 	}
@@ -577,6 +658,16 @@ static int apply_vips(struct dataplane *dp, const struct policy *p, const struct
 			if (bpf_map_delete_elem(fd, &dead[i]) && errno != ENOENT)
 				return -errno;
 	} while (n_dead == 64);
+	/* ids no VIP holds any more: gen 0, so no remembered flow takes its fast path */
+	for (id = 0; id < AE_MAX_VIPS; id++) {
+		struct ae_vip none = { 0 };
+
+		if (used[id] || !dp->vids.name_hash[id])
+			continue;
+		if (bpf_map_update_elem(ifd, &id, &none, BPF_ANY))
+			return -errno;
+		dp->vids.name_hash[id] = dp->vids.keys_hash[id] = 0;
+	}
 	return write_filter(dp, want);
 }
 
@@ -595,6 +686,8 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
 		v = &def;
 	}
 	err = assign_ids(&dp->ids, p);
+	if (!err)
+		err = assign_vip_ids(&dp->vids, p);
 	if (!err)
 		err = apply_config(dp, p, v);
 	if (!err)
@@ -681,8 +774,9 @@ int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX])
 	return 0;
 }
 
-int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip_id, struct ae_vip_stats *out)
+int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip, struct ae_vip_stats *out)
 {
+	uint32_t vip_id = vip < dp->vids.n ? dp->vids.of[vip] : AE_MAX_VIPS;
 	int fd = bpf_map__fd(dp->skel->maps.vip_stats), ncpu = libbpf_num_possible_cpus();
 	struct ae_vip_stats *vals;
 	int c, err = 0;

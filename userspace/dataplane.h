@@ -83,7 +83,8 @@ int dp_map_fd(const struct dataplane *dp, const char *name);
 
 /* Counters summed over CPUs. */
 int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX]);
-int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip_id, struct ae_vip_stats *out);
+/* vip: the policy's VIP index (of the last dp_apply). */
+int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip, struct ae_vip_stats *out);
 const char *dp_reason_name(enum ae_reason r);
 
 #endif /* ANYEDGE_DATAPLANE_H */

@@ -26,9 +26,23 @@ struct backend_ids {
 
 #define SLOT_UNKNOWN -2 /* not written by us yet (fresh or adopted maps): write it */
 
+/* VIP ids, likewise stable by VIP name: flows remember (id, gen), and gen changes when an id
+ * comes to mean another VIP or the VIP's addresses/ports change.
+ */
+struct vip_ids {
+	uint32_t name_hash[AE_MAX_VIPS]; /* 0: free */
+	uint32_t keys_hash[AE_MAX_VIPS];
+	uint32_t gen[AE_MAX_VIPS];
+	uint32_t next; /* where the search for a free id starts */
+	uint32_t next_gen;
+	uint32_t of[AE_MAX_VIPS]; /* per policy VIP index: its id */
+	size_t n;
+};
+
 struct dataplane {
 	struct anyedge_bpf *skel;
 	struct backend_ids ids;
+	struct vip_ids vids;
 	uint32_t ring_size;
 	uint32_t ring_seed; /* hash_seed the installed rings were built with */
 	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */

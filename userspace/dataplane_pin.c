@@ -112,6 +112,7 @@ int dp_pin_adopt(struct dataplane *dp)
 	int bfd = bpf_map__fd(dp->skel->maps.backends);
 	int ffd = bpf_map__fd(dp->skel->maps.vip_filter);
 	int mfd = bpf_map__fd(dp->skel->maps.meta);
+	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	struct ae_meta meta = { .abi_version = AE_ABI_VERSION };
 	struct ae_backend b;
 	__u32 id, zero = 0, abi = 0;
@@ -129,6 +130,18 @@ int dp_pin_adopt(struct dataplane *dp)
 	for (id = 0; dp->adopted && id < AE_VIP_FILTER_WORDS; id++)
 		if (bpf_map_lookup_elem(ffd, &id, &dp->filter[id]))
 			return -errno;
+	for (id = 0; dp->adopted && id < AE_MAX_VIPS; id++) {
+		struct ae_vip vi;
+
+		if (bpf_map_lookup_elem(ifd, &id, &vi) || !vi.gen)
+			continue;
+		dp->vids.name_hash[id] = vi.name_hash;
+		dp->vids.keys_hash[id] = vi.keys_hash;
+		dp->vids.gen[id] = vi.gen;
+		if (vi.gen > dp->vids.next_gen)
+			dp->vids.next_gen = vi.gen;
+		dp->vids.next = (id + 1) % AE_MAX_VIPS;
+	}
 	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
 		return -errno;
 	if (dp->adopted)
@@ -140,9 +153,10 @@ int dp_pin_adopt(struct dataplane *dp)
 int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_view *v)
 {
 	int bfd = bpf_map__fd(dp->skel->maps.backends), rfd = bpf_map__fd(dp->skel->maps.regions);
-	int vfd = bpf_map__fd(dp->skel->maps.vips);
+	int vfd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	struct ae_region reg;
 	struct ae_backend b;
+	struct ae_vip_ref ref;
 	struct ae_vip vip;
 	size_t r, i, k = 0;
 	__u32 id;
@@ -173,7 +187,9 @@ int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_v
 					  .proto = p->vips[i].ports[0].proto };
 
 		memcpy(key.addr, p->vips[i].addr.bytes, 16); /* the port-0 entry every VIP has */
-		if (!bpf_map_lookup_elem(vfd, &key, &vip) && vip.mode == AE_MODE_ACTIVE_PASSIVE)
+		if (!bpf_map_lookup_elem(vfd, &key, &ref) &&
+		    !bpf_map_lookup_elem(ifd, &ref.id, &vip) && vip.gen == ref.gen &&
+		    vip.mode == AE_MODE_ACTIVE_PASSIVE)
 			v->serving[i] = vip.serving;
 	}
 	return 0;

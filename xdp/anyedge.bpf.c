@@ -32,25 +32,46 @@ static __always_inline int maybe_vip(const struct pkt *p)
 }
 
 /* VIP at (dst, proto, port); fragments and unreadable L4 headers use the port-0 entry. */
-static __always_inline struct ae_vip *lookup_vip(const struct pkt *p)
+static __always_inline int lookup_vip(const struct pkt *p, struct vip_ctx *v)
 {
 	struct ae_vip_key k = {
 		.port = p->l4_ok ? p->flow.dport : 0,
 		.proto = p->flow.proto,
 		.family = p->family,
 	};
+	struct ae_vip_ref *ref;
 
 	__builtin_memcpy(k.addr, p->flow.dst, 16);
-	return bpf_map_lookup_elem(&vips, &k);
+	ref = bpf_map_lookup_elem(&vips, &k);
+	if (!ref)
+		return -1;
+	v->id = ref->id;
+	v->gen = ref->gen;
+	v->info = bpf_map_lookup_elem(&vip_info, &v->id);
+	/* mid-update, the key may name a gen its VIP no longer has: not ours this instant */
+	return v->info && v->info->gen == v->gen ? 0 : -1;
+}
+
+/* An established flow whose VIP is still the one it was steered for and whose backend still
+ * holds it: no vips lookup, no steering.
+ */
+static __always_inline struct ae_backend *established(const struct ae_flow *f, struct vip_ctx *v)
+{
+	v->id = f->vip;
+	v->info = bpf_map_lookup_elem(&vip_info, &v->id);
+	if (!v->info || !v->info->gen || v->info->gen != f->vip_gen)
+		return 0;
+	return flow_backend(v->info, f->backend);
 }
 
 SEC("xdp")
 int anyedge_xdp(struct xdp_md *ctx)
 {
 	struct ae_backend *b = 0;
+	struct vip_ctx v = {};
 	struct pkt p = {};
 	struct ae_config *cfg;
-	struct ae_vip *vip;
+	struct ae_flow *f = 0;
 	__u32 reason = 0, zero = 0, len = ctx->data_end - ctx->data;
 	int act, new_flow = 0;
 
@@ -62,8 +83,21 @@ int anyedge_xdp(struct xdp_md *ctx)
 		act = XDP_PASS;
 		goto out;
 	}
-	vip = lookup_vip(&p);
-	if (!vip) {
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg) {
+		reason = AE_DROP_NO_BACKEND;
+		act = XDP_DROP;
+		goto out;
+	}
+	if (p.l4_ok || p.frag) {
+		f = bpf_map_lookup_elem(&flows, &p.flow);
+		if (f) {
+			b = established(f, &v);
+			if (b)
+				goto tunnel;
+		}
+	}
+	if (lookup_vip(&p, &v)) {
 		reason = p.l4_ok || p.frag ? AE_PASS_NOT_VIP : AE_PASS_MALFORMED;
 		act = XDP_PASS;
 		goto out;
@@ -73,16 +107,11 @@ int anyedge_xdp(struct xdp_md *ctx)
 		act = XDP_DROP;
 		goto out;
 	}
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg) {
-		reason = AE_DROP_NO_BACKEND;
-		act = XDP_DROP;
-		goto out;
-	}
-	act = steer(&p, vip, cfg, &b, &reason, &new_flow);
+	act = steer(&p, &v, f, cfg, &b, &reason, &new_flow);
 	if (act != AE_CONTINUE)
 		goto out;
-	count_vip(vip->id, len, new_flow);
+tunnel:
+	count_vip(v.id, len, new_flow);
 	act = encap(ctx, &p, b, cfg, &reason);
 	if (act == XDP_TX)
 		return act;

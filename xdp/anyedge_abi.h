@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 1
+#define AE_ABI_VERSION 2
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -44,14 +44,26 @@ struct ae_vip_key {
 	__u8 family;
 };
 
+/* vips value: which VIP an (address, proto, port) belongs to. */
+struct ae_vip_ref {
+	__u32 id; /* index into vip_info, vip_stats and the ring slots; stable per VIP name */
+	__u32 gen; /* must equal vip_info[id].gen */
+};
+
+/* vip_info: array indexed by VIP id. gen changes whenever the id starts to mean another VIP
+ * or the VIP's addresses/ports change, so a flow remembering (id, gen) knows its VIP is the
+ * same one and may skip the vips lookup. gen 0: no VIP.
+ */
 struct ae_vip {
-	__u32 id; /* index into vip_stats and the ring slots */
+	__u32 gen;
 	__u32 region_mask; /* bit r set: region r is listed by this VIP */
 	__u8 mode;
 	__u8 serving; /* active-passive: the one region it may use */
 	__u8 n_regions;
 	__u8 pad;
 	__u8 regions[AE_MAX_VIP_REGIONS]; /* the VIP's own order */
+	__u32 name_hash; /* userspace's: finds a VIP's id again after a controller restart */
+	__u32 keys_hash; /* userspace's: its (address, ports), to know when gen must change */
 };
 
 /* vip_filter: a bitmap over destination addresses, one bit set per VIP address. A clear bit
@@ -116,6 +128,8 @@ struct ae_flow_key {
 
 struct ae_flow {
 	__u32 backend;
+	__u32 vip; /* VIP id the flow was steered for ... */
+	__u32 vip_gen; /* ... and its gen then */
 };
 
 /* config: array of one entry, rewritten by the controller */

@@ -14,8 +14,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, AE_MAX_VIP_KEYS);
 	__type(key, struct ae_vip_key);
-	__type(value, struct ae_vip);
+	__type(value, struct ae_vip_ref);
 } vips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AE_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct ae_vip);
+} vip_info SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

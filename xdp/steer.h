@@ -16,14 +16,21 @@ static __always_inline int region_up(__u32 r)
 	return st && (st->flags & AE_REGION_UP);
 }
 
+/* The VIP a packet is for: its id, gen and current facts. */
+struct vip_ctx {
+	__u32 id;
+	__u32 gen;
+	struct ae_vip *info;
+};
+
 /* The ring of (vip, region) when the region is usable for a new flow, else NULL. */
-static __always_inline void *usable_ring(const struct ae_vip *vip, __u32 r)
+static __always_inline void *usable_ring(const struct vip_ctx *v, __u32 r)
 {
 	__u32 slot;
 
-	if (r >= AE_MAX_REGIONS || !(vip->region_mask & (1U << r)) || !region_up(r))
+	if (r >= AE_MAX_REGIONS || !(v->info->region_mask & (1U << r)) || !region_up(r))
 		return 0;
-	slot = vip->id * AE_MAX_REGIONS + r;
+	slot = v->id * AE_MAX_REGIONS + r;
 	return bpf_map_lookup_elem(&rings, &slot);
 }
 
@@ -43,8 +50,9 @@ static __always_inline struct ae_prefs *client_prefs(const struct pkt *p)
 }
 
 /* Active-active: the client's preferences that the VIP lists, then the VIP's own order. */
-static __always_inline void *pick_ring_aa(const struct pkt *p, const struct ae_vip *vip)
+static __always_inline void *pick_ring_aa(const struct pkt *p, const struct vip_ctx *v)
 {
+	const struct ae_vip *vip = v->info;
 	struct ae_prefs *prefs = client_prefs(p);
 	void *ring;
 	int i;
@@ -54,7 +62,7 @@ static __always_inline void *pick_ring_aa(const struct pkt *p, const struct ae_v
 		for (i = 0; i < AE_MAX_PREFS; i++) {
 			if (i >= prefs->n)
 				break;
-			ring = usable_ring(vip, prefs->regions[i]);
+			ring = usable_ring(v, prefs->regions[i]);
 			if (ring)
 				return ring;
 		}
@@ -63,7 +71,7 @@ static __always_inline void *pick_ring_aa(const struct pkt *p, const struct ae_v
 	for (i = 0; i < AE_MAX_VIP_REGIONS; i++) {
 		if (i >= vip->n_regions)
 			break;
-		ring = usable_ring(vip, vip->regions[i]);
+		ring = usable_ring(v, vip->regions[i]);
 		if (ring)
 			return ring;
 	}
@@ -86,32 +94,36 @@ static __always_inline struct ae_backend *flow_backend(const struct ae_vip *vip,
 	return b;
 }
 
-/* AE_CONTINUE with *out set, or a verdict with *reason set. */
-static __always_inline int steer(struct pkt *p, const struct ae_vip *vip,
+/* A new flow, or one whose backend can no longer hold it: AE_CONTINUE with *out set, or a
+ * verdict with *reason set. f is the flow's entry when it has one.
+ */
+static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct ae_flow *f,
 				 const struct ae_config *cfg, struct ae_backend **out,
 				 __u32 *reason, int *new_flow)
 {
-	struct ae_flow *f = bpf_map_lookup_elem(&flows, &p->flow);
-	struct ae_flow nf;
+	struct ae_flow nf = { .vip = v->id, .vip_gen = v->gen };
 	struct ae_backend *b;
 	__u32 idx, *id;
 	void *ring;
 
 	if (f) {
-		b = flow_backend(vip, f->backend);
+		/* the flow's VIP changed identity (reload): its backend may still hold it */
+		b = flow_backend(v->info, f->backend);
 		if (b) {
+			nf.backend = f->backend;
+			bpf_map_update_elem(&flows, &p->flow, &nf, BPF_ANY);
 			*out = b;
 			return AE_CONTINUE;
 		}
 	}
-	if (vip->mode == AE_MODE_ACTIVE_PASSIVE) {
-		ring = usable_ring(vip, vip->serving);
+	if (v->info->mode == AE_MODE_ACTIVE_PASSIVE) {
+		ring = usable_ring(v, v->info->serving);
 		if (!ring) {
 			*reason = AE_DROP_PRIMARY_DOWN;
 			return XDP_DROP;
 		}
 	} else {
-		ring = pick_ring_aa(p, vip);
+		ring = pick_ring_aa(p, v);
 		if (!ring) {
 			*reason = AE_DROP_NO_REGION;
 			return XDP_DROP;
