@@ -23,15 +23,21 @@ mk="$B/tests/mkpcap"
 
 run() { # name pcap repeat
 	out=$("$B/anyedge" bench --config tests/bench.yaml --pcap "$2" --repeat "$3")
-	echo "$out" | sed -e 's/.*"ns_per_packet":\([0-9.]*\),"floor_ns":\([0-9.]*\),"net_ns":\([0-9.-]*\).*/\1 \2 \3/' |
-		while read -r prog floor net; do
-			printf '%-28s %10s %10s %10s\n' "$1" "$prog" "$floor" "$net"
-		done
+	echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("%-28s %10.1f %10.1f %10.1f %12.1f" % (sys.argv[1], d["ns_per_packet"], d["floor_ns"],
+      d["net_ns"], d["median_ns"] - d["floor_median_ns"]))' "$1"
 }
 
-printf '%-28s %10s %10s %10s\n' "class" "ns/packet" "floor ns" "net ns"
+printf '%-28s %10s %10s %10s %12s\n' "class" "ns/packet" "floor ns" "net ns" "net median"
 run "non-VIP pass" "$tmp/nonvip.pcap" "$REPEAT"
 # each of FLOWS distinct flows runs once: every run is a miss that inserts its flow
 run "VIP new flow (miss+insert)" "$tmp/new.pcap" 1
 run "VIP established (hit)" "$tmp/hit.pcap" "$REPEAT"
 run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
+
+# The probe engine: 1000 HTTP targets on loopback at a 1 s interval, CPU as a share of one core.
+echo
+echo "probe engine, 1000 HTTP targets at 1 s (loopback responder):"
+"$B/tests/probe_bench" -n 1000 -d 10
