@@ -169,10 +169,10 @@ up_region() {
 			--vip "$VIP_WEB,$VIP_DB" --tunnel-address "$addr" \
 			--allow 198.18.1.2/32,198.18.2.2/32 --apply >"$STATE/$b.setup.log" 2>&1 ||
 			return 1
-		in_ns "$ns" "$RESPONDER" --listen "0.0.0.0:8080" --listen "$VIP_WEB:80" \
-			--echo "$VIP_WEB:7" --listen "$VIP_DB:5432" --name "$r/$b" \
-			--state-file "$STATE/$b.state" \
-			>"$STATE/$b.log" 2>&1 &
+		# nsenter execs the responder: $! is its own PID, the one `down` kills
+		nsenter --net=/run/netns/"$ns" "$RESPONDER" --listen "0.0.0.0:8080" \
+			--listen "$VIP_WEB:80" --echo "$VIP_WEB:7" --listen "$VIP_DB:5432" \
+			--name "$r/$b" --state-file "$STATE/$b.state" >"$STATE/$b.log" 2>&1 &
 		echo $! >"$STATE/$b.pid"
 	done
 }

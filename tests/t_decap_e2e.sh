@@ -113,7 +113,8 @@ if ! in_ns $NS_B sh "$top/scripts/backend-setup.sh" --apply --dev "$BDEV" --vip 
 	exit 1
 fi
 grep '^decap:' "$tmp/setup.log"
-in_ns $NS_B "$PY" "$HELPER" serve $PORT $VIP4 $VIP6 >"$tmp/serve.log" 2>&1 &
+# nsenter execs the server: $! is its own PID (a shell function here would leave it orphaned)
+nsenter --net=/run/netns/$NS_B "$PY" "$HELPER" serve $PORT $VIP4 $VIP6 >"$tmp/serve.log" 2>&1 &
 pids="$pids $!"
 i=0 # bounded wait for the responder
 until in_ns $NS_B "$PY" -c "import socket; socket.create_connection(('$VIP4', $PORT), 1)" \
