@@ -6,6 +6,7 @@ LIB_SRCS := userspace/log.c userspace/inet.c userspace/xdp_pin.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_pin.c
 LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
 	userspace/health.c userspace/health_region.c userspace/kernel.c
+LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
@@ -39,3 +40,15 @@ $(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+# bgp/: the BIRD driver's unit test and the driver for tests/t_bird_ctl.sh
+TEST_BINS += $(B)/tests/bird_ctl_test $(B)/tests/bird_ctl_cli
+$(B)/tests/bird_ctl_test: $(B)/obj/bgp/bird_ctl_test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+$(B)/tests/bird_ctl_cli: $(B)/obj/tests/bird_ctl_cli.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
