@@ -6,12 +6,12 @@ LIB_SRCS := userspace/log.c userspace/inet.c userspace/xdp_pin.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_pin.c
 LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
 	userspace/health.c userspace/health_region.c userspace/kernel.c
-LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c
+LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c bgp/bird_conf.c bgp/announce.c bgp/speaker.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
 	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
-	userspace/cli/cmd_decap.c
+	userspace/cli/cmd_decap.c userspace/cli/cmd_bird_config.c
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
 USER_BINS += $(B)/anyedge
@@ -52,3 +52,11 @@ $(B)/tests/bird_ctl_cli: $(B)/obj/tests/bird_ctl_cli.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# bgp/: unit tests beside the code
+BGP_TESTS := announce_test bird_conf_test
+TEST_BINS += $(BGP_TESTS:%=$(B)/tests/%)
+$(BGP_TESTS:%=$(B)/tests/%): $(B)/tests/%: $(B)/obj/bgp/%.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

@@ -17,6 +17,7 @@
 #define POLICY_PATH_MAX 256
 #define POLICY_MAX_PORTS 64 /* per VIP */
 #define POLICY_MAX_BACKENDS_PER_REGION 1024
+#define POLICY_BIRD_SYM_MAX 64 /* BIRD 2 refuses longer symbols ("Symbol too long") */
 
 /* Where an item stood in the file, for errors found after parsing (cross references). */
 struct policy_pos {
@@ -95,6 +96,11 @@ struct policy_vip {
 	struct inet_prefix announce; /* must contain addr */
 	enum withdraw_when withdraw_when;
 	struct policy_pos pos;
+	/* BIRD static protocol announcing it: "anyedge_" + name with '-' and '.' as '_'; the drain
+	 * twin adds "_drain". Set for every VIP; unique and at most POLICY_BIRD_SYM_MAX - 6
+	 * characters for announced ones.
+	 */
+	char bird_proto[POLICY_BIRD_SYM_MAX + 8];
 };
 
 struct policy_edge {
@@ -110,10 +116,32 @@ struct policy_edge {
 	struct inet_addr gateway; /* family 0 when absent: from the routing table */
 };
 
+/* Flap damping of an announcement (RFC 2439 style): each withdrawal of an announced prefix
+ * because it can no longer be served adds penalty; the penalty halves every half_life; above
+ * suppress the prefix is not re-announced until the penalty decays below reuse, and never for
+ * longer than max_suppress. penalty 0 turns damping off.
+ */
+struct policy_damping {
+	uint32_t penalty; /* default 1000 */
+	uint32_t half_life_ms; /* default 60000 */
+	uint32_t suppress; /* default 2000 */
+	uint32_t reuse; /* default 750; less than suppress */
+	uint32_t max_suppress_ms; /* default 600000 */
+};
+
 struct policy_bgp {
 	char bird_socket[108]; /* sun_path; default /run/bird/bird.ctl */
 	uint32_t hold_down_ms; /* default 10000 */
 	char session[POLICY_NAME_MAX]; /* BGP protocol to confirm exports on; "" when absent */
+	/* directory of the per-protocol state includes anyedged rewrites; absolute; default
+	 * /var/lib/anyedge/bird-<edge.name>
+	 */
+	char state_dir[POLICY_PATH_MAX];
+	uint32_t drain_wait_ms; /* drain twin announced this long before withdrawing; default 30000 */
+	uint16_t community_asn; /* the tag on every anyedge route; default 64512:100 */
+	uint16_t community_value;
+	uint32_t prepend; /* AS-path prepends on the drain twin's export; default 3 */
+	struct policy_damping damping;
 };
 
 struct policy_api {

@@ -437,11 +437,30 @@ static void check_vip_mode(struct policy_build *b, size_t v)
 			   region_list(b->p, vip->regions, vip->n_regions, list, sizeof(list)));
 }
 
+static bool vip_lists_region(const struct policy_vip *vip, int r)
+{
+	size_t i;
+
+	for (i = 0; i < vip->n_regions; i++)
+		if (vip->regions[i] == r)
+			return true;
+	return false;
+}
+
 static void check_vip_announce(struct policy_build *b, size_t v)
 {
 	const struct policy_vip *vip = &b->p->vips[v];
 	char path[PATH_LEN], pfx[INET_PREFIX_STR], addr[INET_ADDR_STR];
 
+	if (vip->has_announce && vip->withdraw_when == WITHDRAW_LOCAL_REGION_DOWN &&
+	    b->p->edge.region >= 0 && !vip_lists_region(vip, b->p->edge.region)) {
+		/* it could never be announced: say so rather than stay silent */
+		path_fmt(path, "vips[%zu].announce.withdraw_when", v, 0);
+		policy_err(
+			b, b->aux.vips[v].withdraw_pos, path,
+			"local_region_down needs the VIP to list edge.region '%s' in its regions",
+			b->p->regions[b->p->edge.region].name);
+	}
 	if (!vip->has_announce || !vip->addr.family || !vip->announce.addr.family)
 		return;
 	if (inet_prefix_contains(&vip->announce, &vip->addr))
@@ -450,6 +469,72 @@ static void check_vip_announce(struct policy_build *b, size_t v)
 	policy_err(b, b->aux.vips[v].announce_pos, path, "%s does not contain the VIP's address %s",
 		   inet_prefix_str(&vip->announce, pfx, sizeof(pfx)),
 		   inet_addr_str(&vip->addr, addr, sizeof(addr)));
+}
+
+/* BIRD symbols are [A-Za-z_][A-Za-z0-9_]*: a VIP name's '-' and '.' become '_'. */
+static void vip_bird_proto(struct policy_vip *vip)
+{
+	char *c;
+
+	snprintf(vip->bird_proto, sizeof(vip->bird_proto), "anyedge_%s", vip->name);
+	for (c = vip->bird_proto; *c; c++)
+		if (*c == '-' || *c == '.')
+			*c = '_';
+}
+
+/* Two announced VIPs must not map to one protocol, nor one's plain protocol to the other's drain
+ * twin ("web_drain" against the twin of "web"); and the twin's name must fit BIRD's limit.
+ */
+static void check_vip_bird_names(struct policy_build *b, size_t v)
+{
+	const struct policy *p = b->p;
+	const struct policy_vip *vip = &p->vips[v], *o;
+	size_t j, len = strlen(vip->bird_proto);
+	char path[PATH_LEN], twin[sizeof(vip->bird_proto) + 8];
+
+	if (!vip->has_announce || !vip->name[0])
+		return;
+	path_fmt(path, "vips[%zu].name", v, 0);
+	if (len + strlen("_drain") > POLICY_BIRD_SYM_MAX) {
+		policy_err(b, b->aux.vips[v].name_pos, path,
+			   "too long for an announced VIP: its BIRD protocol %s_drain would exceed "
+			   "BIRD's %d characters (at most %d characters)",
+			   vip->bird_proto, POLICY_BIRD_SYM_MAX,
+			   POLICY_BIRD_SYM_MAX - (int)strlen("anyedge__drain"));
+		return;
+	}
+	for (j = 0; j < v; j++) {
+		o = &p->vips[j];
+		if (!o->has_announce || !o->name[0] || !strcmp(o->name, vip->name))
+			continue; /* a duplicate name is reported by check_vip_names */
+		if (!strcmp(o->bird_proto, vip->bird_proto)) {
+			policy_err(b, b->aux.vips[v].name_pos, path,
+				   "'%s' and vips[%zu] '%s' (line %u) both become BIRD protocol %s "
+				   "('-' and '.' turn into '_'): rename one",
+				   vip->name, j, o->name, b->aux.vips[j].name_pos.line,
+				   vip->bird_proto);
+			return;
+		}
+		snprintf(twin, sizeof(twin), "%s_drain", o->bird_proto);
+		if (!strcmp(twin, vip->bird_proto)) {
+			policy_err(
+				b, b->aux.vips[v].name_pos, path,
+				"'%s' becomes BIRD protocol %s, the drain twin of vips[%zu] '%s' "
+				"(line %u): rename one",
+				vip->name, vip->bird_proto, j, o->name,
+				b->aux.vips[j].name_pos.line);
+			return;
+		}
+		snprintf(twin, sizeof(twin), "%s_drain", vip->bird_proto);
+		if (!strcmp(twin, o->bird_proto)) {
+			policy_err(
+				b, b->aux.vips[v].name_pos, path,
+				"the drain twin of '%s' would be BIRD protocol %s, already that of "
+				"vips[%zu] '%s' (line %u): rename one",
+				vip->name, twin, j, o->name, b->aux.vips[j].name_pos.line);
+			return;
+		}
+	}
 }
 
 static void check_vip_names(struct policy_build *b, size_t v)
@@ -579,14 +664,37 @@ static int check_vips(struct policy_build *b)
 {
 	size_t v;
 
+	for (v = 0; v < b->p->n_vips; v++)
+		vip_bird_proto(&b->p->vips[v]);
 	for (v = 0; v < b->p->n_vips; v++) {
 		check_vip_address_unique(b, v);
 		check_vip_names(b, v);
+		check_vip_bird_names(b, v);
 		check_vip_regions(b, v);
 		check_vip_mode(b, v);
 		check_vip_announce(b, v);
 	}
 	return check_vip_keys(b);
+}
+
+/* ---- bgp ---- */
+
+static void check_bgp(struct policy_build *b)
+{
+	struct policy_bgp *g = &b->p->bgp;
+	struct policy_pos pos = b->aux.reuse_pos;
+
+	if (!g->state_dir[0] && b->p->edge.name[0])
+		snprintf(g->state_dir, sizeof(g->state_dir), "/var/lib/anyedge/bird-%s",
+			 b->p->edge.name);
+	if (g->damping.reuse < g->damping.suppress)
+		return;
+	if (!pos.line)
+		pos = b->aux.damping_pos;
+	policy_err(b, pos, "bgp.damping.reuse",
+		   "%u must be less than suppress %u (a suppressed prefix is reused once its "
+		   "penalty decays below reuse)",
+		   g->damping.reuse, g->damping.suppress);
 }
 
 /* ---- dataplane ---- */
@@ -657,6 +765,7 @@ int policy_check(struct policy_build *b)
 	ret = check_vips(b);
 	if (ret)
 		return ret;
+	check_bgp(b);
 	check_dataplane(b);
 	return 0;
 }

@@ -68,6 +68,7 @@ struct aux_vip {
 	struct policy_pos addr_pos;
 	struct policy_pos mode_pos;
 	struct policy_pos announce_pos;
+	struct policy_pos withdraw_pos; /* of announce.withdraw_when; line 0 when absent */
 	bool has_primary;
 	struct policy_ref primary;
 	bool has_auto_promote;
@@ -84,6 +85,8 @@ struct policy_aux {
 	struct policy_pos encap_pos;
 	bool encap_bad; /* encap_source was given wrongly (and reported) */
 	struct policy_pos ring_size_pos;
+	struct policy_pos damping_pos; /* of bgp.damping and its reuse key, for the checks */
+	struct policy_pos reuse_pos;
 	struct probe_block probe; /* the global block */
 	struct aux_region *regions; /* parallel to policy.regions */
 	struct aux_client *clients; /* parallel to policy.clients */

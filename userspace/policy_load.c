@@ -26,6 +26,18 @@ static void policy_defaults(struct policy *p)
 	};
 	snprintf(p->bgp.bird_socket, sizeof(p->bgp.bird_socket), "/run/bird/bird.ctl");
 	p->bgp.hold_down_ms = 10000;
+	p->bgp.drain_wait_ms = 30000;
+	p->bgp.community_asn = 64512; /* private-use ASN (RFC 6996) */
+	p->bgp.community_value = 100;
+	p->bgp.prepend = 3;
+	p->bgp.damping = (struct policy_damping){
+		.penalty = 1000,
+		.half_life_ms = 60000,
+		.suppress = 2000,
+		.reuse = 750,
+		.max_suppress_ms = 600000,
+	};
+	/* state_dir defaults after parsing: it is named after edge.name */
 	snprintf(p->api.listen, sizeof(p->api.listen), "127.0.0.1:9180");
 	p->safety.panic_threshold_pct = 50;
 	p->dataplane.ring_size = AE_DEFAULT_RING_SIZE;

@@ -555,6 +555,7 @@ static int announce_field(struct policy_build *b, const struct ynode *v, const c
 		o->a->announce_pos = v->pos;
 		return policy_get_prefix(b, v, path, &o->v->announce);
 	}
+	o->a->withdraw_pos = v->pos;
 	ret = policy_get_word(b, v, path, whens, ARRAY_SIZE(whens), &w);
 	o->v->withdraw_when = w == 1 ? WITHDRAW_LOCAL_REGION_DOWN : WITHDRAW_NO_REGION_UP;
 	return ret;
@@ -649,16 +650,90 @@ static int parse_vips(struct policy_build *b, const struct ynode *v, const char 
 
 /* ---- the schema: bgp, api, safety, dataplane ---- */
 
+/* "ASN:VALUE", both 16 bits; ASN 0 and 65535 are reserved (65535:x are well-known ones such as
+ * GRACEFUL_SHUTDOWN, which the drain twin adds itself).
+ */
+static int bgp_community(struct policy_build *b, const struct ynode *v, const char *path)
+{
+	const char *s = policy_get_scalar(b, v, path, "a BGP community like 64512:100");
+	uint64_t asn, val;
+	const char *colon;
+	char q[64];
+
+	if (!s)
+		return -EINVAL;
+	colon = strchr(s, ':');
+	if (colon && policy_parse_decimal(s, colon - s, &asn) &&
+	    policy_parse_decimal(colon + 1, strlen(colon + 1), &val) && asn >= 1 && asn <= 65534 &&
+	    val <= 65535) {
+		b->p->bgp.community_asn = asn;
+		b->p->bgp.community_value = val;
+		return 0;
+	}
+	policy_err(b, v->pos, path,
+		   "expected a BGP community ASN:VALUE like 64512:100 (ASN 1..65534, VALUE "
+		   "0..65535), got '%s'",
+		   policy_quote(s, q, sizeof(q)));
+	return -EINVAL;
+}
+
+/* BIRD reads the state files through an include glob inside a quoted string: the directory must
+ * be absolute (BIRD resolves relative includes against its own config directory) and hold no
+ * quote or glob character; room is left for the longest protocol file name.
+ */
+static int bgp_state_dir(struct policy_build *b, const struct ynode *v, const char *path)
+{
+	char *d = b->p->bgp.state_dir;
+	size_t max = sizeof(b->p->bgp.state_dir) - POLICY_BIRD_SYM_MAX - 8;
+	const char *bad;
+	int ret;
+
+	ret = policy_get_str(b, v, path, d, sizeof(b->p->bgp.state_dir));
+	if (ret)
+		return ret;
+	bad = strpbrk(d, "\"*?[]{}\\\n");
+	if (d[0] != '/' || bad || strlen(d) > max) {
+		policy_err(b, v->pos, path,
+			   "expected an absolute directory path of at most %zu characters without "
+			   "quotes, backslashes or glob characters (*?[]{})",
+			   max);
+		d[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
 enum misc_field {
 	MF_BIRD_SOCKET,
 	MF_HOLD_DOWN,
 	MF_SESSION,
+	MF_STATE_DIR,
+	MF_DRAIN_WAIT,
+	MF_COMMUNITY,
+	MF_PREPEND,
+	MF_DAMPING,
+	MF_DAMP_PENALTY,
+	MF_DAMP_HALF_LIFE,
+	MF_DAMP_SUPPRESS,
+	MF_DAMP_REUSE,
+	MF_DAMP_MAX_SUPPRESS,
 	MF_LISTEN,
 	MF_TOKEN_FILE,
 	MF_PANIC,
 	MF_HASH_SEED,
 	MF_RING_SIZE,
 	MF_FLOW_TABLE,
+};
+
+static int misc_field(struct policy_build *b, const struct ynode *v, const char *path, void *obj,
+		      int f);
+
+static const struct field damping_fields[] = {
+	{ "penalty", misc_field, false, MF_DAMP_PENALTY },
+	{ "half_life", misc_field, false, MF_DAMP_HALF_LIFE },
+	{ "suppress", misc_field, false, MF_DAMP_SUPPRESS },
+	{ "reuse", misc_field, false, MF_DAMP_REUSE },
+	{ "max_suppress", misc_field, false, MF_DAMP_MAX_SUPPRESS },
 };
 
 static int misc_field(struct policy_build *b, const struct ynode *v, const char *path, void *obj,
@@ -673,6 +748,28 @@ static int misc_field(struct policy_build *b, const struct ynode *v, const char 
 		return policy_get_duration(b, v, path, 0, &p->bgp.hold_down_ms);
 	case MF_SESSION:
 		return policy_get_name(b, v, path, p->bgp.session);
+	case MF_STATE_DIR:
+		return bgp_state_dir(b, v, path);
+	case MF_DRAIN_WAIT:
+		return policy_get_duration(b, v, path, 0, &p->bgp.drain_wait_ms);
+	case MF_COMMUNITY:
+		return bgp_community(b, v, path);
+	case MF_PREPEND:
+		return policy_get_u32(b, v, path, 0, 16, &p->bgp.prepend);
+	case MF_DAMPING:
+		b->aux.damping_pos = v->pos;
+		return walk_map(b, v, path, damping_fields, ARRAY_SIZE(damping_fields), NULL);
+	case MF_DAMP_PENALTY:
+		return policy_get_u32(b, v, path, 0, 1000000, &p->bgp.damping.penalty);
+	case MF_DAMP_HALF_LIFE:
+		return policy_get_duration(b, v, path, 1000, &p->bgp.damping.half_life_ms);
+	case MF_DAMP_SUPPRESS:
+		return policy_get_u32(b, v, path, 1, 1000000, &p->bgp.damping.suppress);
+	case MF_DAMP_REUSE:
+		b->aux.reuse_pos = v->pos;
+		return policy_get_u32(b, v, path, 1, 1000000, &p->bgp.damping.reuse);
+	case MF_DAMP_MAX_SUPPRESS:
+		return policy_get_duration(b, v, path, 0, &p->bgp.damping.max_suppress_ms);
 	case MF_LISTEN:
 		return policy_get_str(b, v, path, p->api.listen, sizeof(p->api.listen));
 	case MF_TOKEN_FILE:
@@ -694,6 +791,11 @@ static const struct field bgp_fields[] = {
 	{ "bird_socket", misc_field, false, MF_BIRD_SOCKET },
 	{ "hold_down", misc_field, false, MF_HOLD_DOWN },
 	{ "session", misc_field, false, MF_SESSION },
+	{ "state_dir", misc_field, false, MF_STATE_DIR },
+	{ "drain_wait", misc_field, false, MF_DRAIN_WAIT },
+	{ "community", misc_field, false, MF_COMMUNITY },
+	{ "prepend", misc_field, false, MF_PREPEND },
+	{ "damping", misc_field, false, MF_DAMPING },
 };
 
 static const struct field api_fields[] = {

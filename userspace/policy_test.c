@@ -542,6 +542,17 @@ static void test_ipv6_vip_ipv4_backends(void **state)
 		"vips: [{name: v6, address: '2001:db8:ff::1', ports: [tcp/443], regions: [r1]}]\n";
 	struct policy *p = load_ok(yaml);
 
+	assert_string_equal(p->bgp.state_dir, "/var/lib/anyedge/bird-e1");
+	assert_int_equal(p->bgp.drain_wait_ms, 30000);
+	assert_int_equal(p->bgp.community_asn, 64512);
+	assert_int_equal(p->bgp.community_value, 100);
+	assert_int_equal(p->bgp.prepend, 3);
+	assert_int_equal(p->bgp.damping.penalty, 1000);
+	assert_int_equal(p->bgp.damping.half_life_ms, 60000);
+	assert_int_equal(p->bgp.damping.suppress, 2000);
+	assert_int_equal(p->bgp.damping.reuse, 750);
+	assert_int_equal(p->bgp.damping.max_suppress_ms, 600000);
+	assert_string_equal(p->vips[0].bird_proto, "anyedge_v6");
 	policy_free(p);
 }
 
@@ -563,6 +574,10 @@ static void test_example_file(void **state)
 	assert_string_equal(p->edge.name, "edge-fra1");
 	assert_int_equal(p->n_regions, 3);
 	assert_int_equal(p->regions[p->edge.region].name[0], 'e');
+	assert_string_equal(p->bgp.state_dir, "/var/lib/anyedge/bird-edge-fra1");
+	assert_int_equal(p->bgp.community_asn, 64512);
+	assert_int_equal(p->bgp.prepend, 3);
+	assert_int_equal(p->bgp.damping.max_suppress_ms, 600000);
 	policy_free(p);
 }
 
@@ -1043,6 +1058,95 @@ static void test_announce(void **state)
 	       "{withdraw_when", "vips[0].announce: missing required key 'prefix'");
 }
 
+static void test_bgp_keys(void **state)
+{
+	static const char yaml[] = EDGE REGIONS PROBE
+		"vips:\n"
+		"  - {name: web-1.a, address: 192.0.2.1, ports: [tcp/80], regions: [r1],\n"
+		"     announce: {prefix: 192.0.2.1/32, withdraw_when: local_region_down}}\n"
+		"  - {name: web_1_b, address: 192.0.2.2, ports: [tcp/80], regions: [r2]}\n"
+		"bgp:\n"
+		"  state_dir: /srv/anyedge/state\n"
+		"  drain_wait: 2m\n"
+		"  community: 65001:7\n"
+		"  prepend: 0\n"
+		"  damping: {penalty: 500, half_life: 30s, suppress: 1500, reuse: 400,\n"
+		"            max_suppress: 1h}\n";
+	struct policy *p = load_ok(yaml);
+
+	assert_string_equal(p->bgp.state_dir, "/srv/anyedge/state");
+	assert_int_equal(p->bgp.drain_wait_ms, 120000);
+	assert_int_equal(p->bgp.community_asn, 65001);
+	assert_int_equal(p->bgp.community_value, 7);
+	assert_int_equal(p->bgp.prepend, 0);
+	assert_int_equal(p->bgp.damping.penalty, 500);
+	assert_int_equal(p->bgp.damping.half_life_ms, 30000);
+	assert_int_equal(p->bgp.damping.suppress, 1500);
+	assert_int_equal(p->bgp.damping.reuse, 400);
+	assert_int_equal(p->bgp.damping.max_suppress_ms, 3600000);
+	assert_string_equal(p->vips[0].bird_proto, "anyedge_web_1_a");
+	/* the same BIRD name as a VIP that is not announced: no protocol, no clash */
+	assert_string_equal(p->vips[1].bird_proto, "anyedge_web_1_b");
+	policy_free(p);
+	/* flow style and quoted */
+	p = load_ok(MIN "bgp: {community: '64512:0', damping: {penalty: 0}}\n");
+	assert_int_equal(p->bgp.community_value, 0);
+	assert_int_equal(p->bgp.damping.penalty, 0);
+	policy_free(p);
+}
+
+static void test_bgp_errors(void **state)
+{
+	ERR_AT(MIN "bgp: {community: 64512}\n", "64512}",
+	       "bgp.community: expected a BGP community ASN:VALUE like 64512:100");
+	ERR_AT(MIN "bgp: {community: '65535:0'}\n", "'65535", "bgp.community: expected a BGP");
+	ERR_AT(MIN "bgp: {community: '0:1'}\n", "'0:1'", "(ASN 1..65534, VALUE 0..65535)");
+	ERR_AT(MIN "bgp: {community: '1:65536'}\n", "'1:65536'", "bgp.community: expected");
+	ERR_AT(MIN "bgp: {community: ' 1:2'}\n", "' 1:2'", "bgp.community: expected");
+	ERR_AT(MIN "bgp: {state_dir: var/lib/anyedge}\n", "var/lib",
+	       "bgp.state_dir: expected an absolute directory path");
+	ERR_AT(MIN "bgp: {state_dir: '/var/lib/any*'}\n", "'/var", "glob characters");
+	ERR_AT(MIN "bgp: {prepend: 17}\n", "17", "bgp.prepend:");
+	ERR_AT(MIN "bgp: {drain_wait: 30}\n", "30}", "bgp.drain_wait: expected a duration");
+	ERR_AT(MIN "bgp: {damping: {half_life: 10ms}}\n", "10ms",
+	       "bgp.damping.half_life: must be at least 1000ms");
+	ERR_AT(MIN "bgp: {damping: {reuse: 2000}}\n", "2000",
+	       "bgp.damping.reuse: 2000 must be less than suppress 2000");
+	ERR_AT(MIN "bgp: {damping: {suppress: 500}}\n", "{suppress",
+	       "bgp.damping.reuse: 750 must be less than suppress 500");
+	ERR_AT(MIN "bgp: {damping: {decay: 1s}}\n", "decay", "unknown key 'decay'");
+}
+
+static void test_bird_names(void **state)
+{
+#define ANN(n, a)                                                            \
+	"  - {name: " n ", address: " a ", ports: [tcp/80], regions: [r1], " \
+	"announce: {prefix: " a "/32}}\n"
+	ERR_AT_N(EDGE REGIONS PROBE "vips:\n" ANN("a-b", "192.0.2.1") ANN("a.b", "192.0.2.2"),
+		 "a.b", 0,
+		 "vips[1].name: 'a.b' and vips[0] 'a-b' (line 7) both become BIRD protocol "
+		 "anyedge_a_b");
+	ERR_AT(EDGE REGIONS PROBE "vips:\n" ANN("web", "192.0.2.1") ANN("web_drain", "192.0.2.2"),
+	       "web_drain",
+	       "'web_drain' becomes BIRD protocol anyedge_web_drain, the drain twin "
+	       "of vips[0] 'web'");
+	ERR_AT(EDGE REGIONS PROBE "vips:\n" ANN("web-drain", "192.0.2.1") ANN("web", "192.0.2.2"),
+	       "web,", "the drain twin of 'web' would be BIRD protocol anyedge_web_drain");
+	/* 50 characters fit (anyedge_ + 50 + _drain = 64), 51 do not */
+	load_ok(EDGE REGIONS PROBE
+		"vips:\n" ANN("v2345678901234567890123456789012345678901234567890", "192.0.2.1"));
+	ERR_AT(EDGE REGIONS PROBE
+	       "vips:\n" ANN("v23456789012345678901234567890123456789012345678901", "192.0.2.1"),
+	       "v234", "too long for an announced VIP");
+	ERR_AT(EDGE REGIONS PROBE
+	       "vips: [{name: v, address: 192.0.2.1, ports: [tcp/80], regions: [r2],\n"
+	       "  announce: {prefix: 192.0.2.1/32, withdraw_when: local_region_down}}]\n",
+	       "local_region_down",
+	       "vips[0].announce.withdraw_when: local_region_down needs the VIP to list "
+	       "edge.region 'r1'");
+#undef ANN
+}
+
 static void test_encap_source(void **state)
 {
 	ERR_AT("edge: {name: e1, interface: eth0, region: r1}\n" REGIONS PROBE VIPS, "198.51.100.1",
@@ -1252,6 +1356,9 @@ int main(void)
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_primary_not_in_regions),
 		cmocka_unit_test(test_announce),
+		cmocka_unit_test(test_bgp_keys),
+		cmocka_unit_test(test_bgp_errors),
+		cmocka_unit_test(test_bird_names),
 		cmocka_unit_test(test_encap_source),
 		cmocka_unit_test(test_clients_zero_prefix),
 		cmocka_unit_test(test_ring_size),
