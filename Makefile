@@ -19,7 +19,7 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wshadow -std=gnu11 -D_GNU_SOURCE -I$(B) -Iuserspace -Ibgp
 BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(TRIPLE) -Ixdp
-PKGS := libbpf yaml-0.1 libpcap json-c libnl-3.0 libnl-route-3.0 liburcu
+PKGS := libbpf yaml-0.1 libpcap json-c libnl-3.0 libnl-route-3.0 liburcu libmicrohttpd libcurl
 CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

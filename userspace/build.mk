@@ -11,13 +11,16 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
 	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
-	userspace/cli/cmd_decap.c userspace/cli/cmd_bird_config.c
+	userspace/cli/cmd_decap.c userspace/cli/cmd_bird_config.c userspace/cli/cli_api.c \
+	userspace/cli/cmd_status.c userspace/cli/cmd_ops.c userspace/cli/cmd_top.c
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
 USER_BINS += $(B)/anyedge
 
 DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
-	userspace/daemon/snapshot.c
+	userspace/daemon/snapshot.c userspace/daemon/cmdq.c userspace/daemon/commands.c \
+	userspace/daemon/api.c userspace/daemon/api_routes.c userspace/daemon/api_metrics.c \
+	userspace/daemon/api_json.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 USER_BINS += $(B)/anyedged
 $(DAEMON_OBJS): $(SKELS)
@@ -57,6 +60,14 @@ $(B)/tests/bird_ctl_cli: $(B)/obj/tests/bird_ctl_cli.o $(LIB_OBJS)
 BGP_TESTS := announce_test bird_conf_test
 TEST_BINS += $(BGP_TESTS:%=$(B)/tests/%)
 $(BGP_TESTS:%=$(B)/tests/%): $(B)/tests/%: $(B)/obj/bgp/%.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+# The API's request-body checks, beside the daemon code they test.
+TEST_BINS += $(B)/tests/api_json_test
+$(B)/tests/api_json_test: $(B)/obj/userspace/daemon/api_json_test.o \
+		$(B)/obj/userspace/daemon/api_json.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

@@ -19,6 +19,17 @@ static const struct verb verbs[] = {
 	{ "bench", cmd_bench, "bench --config POLICY --pcap IN [--repeat N]" },
 	{ "decap", cmd_decap,
 	  "decap attach DEV [--address ADDR,...] [--allow PREFIX,...] | detach DEV | status DEV" },
+	/* these talk to anyedged: [--api URL | --config POLICY] [--token-file F] [--json] */
+	{ "status", cmd_status, "status" },
+	{ "regions", cmd_regions, "regions" },
+	{ "backends", cmd_backends, "backends [REGION]" },
+	{ "vips", cmd_vips, "vips" },
+	{ "drain", cmd_drain, "drain --region R | --backend ADDR | --edge" },
+	{ "undrain", cmd_undrain, "undrain --region R | --backend ADDR | --edge" },
+	{ "failover", cmd_failover, "failover --from R --to R [--force] [--max-lag S]" },
+	{ "reload", cmd_reload, "reload" },
+	{ "top", cmd_top, "top [--count N]" },
+	{ "bird-config", cmd_bird_config, "bird-config POLICY [--state-dir DIR] [--write-state]" },
 };
 
 static int usage(FILE *f)
@@ -28,6 +39,9 @@ static int usage(FILE *f)
 	fprintf(f, "usage:\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  anyedge %s\n", verbs[i].usage);
+	fprintf(f,
+		"status ... top talk to anyedged: [--api URL | --config POLICY] [--token-file F] "
+		"[--json]; see anyedge(1)\n");
 	return f == stderr ? 2 : 0;
 }
 

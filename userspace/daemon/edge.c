@@ -140,6 +140,7 @@ int edge_reload(struct edge *e)
 	}
 	policy_free(old);
 	e->reloads++;
+	e->last_reload_ms = edge_now_ms();
 	pr_info("edge: reloaded %s\n", e->opts.config);
 	return 0;
 refuse:
@@ -201,6 +202,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 	} else {
 		err = health_init(&e->health, e->policy, false, edge_now_ms());
 	}
+	if (!err)
+		err = edge_ops_restore(e); /* operator: promotions and drain survive restarts */
 	if (err)
 		return err;
 	err = edge_apply(e, dp_adopted(e->dp) ? "adopted pinned state" : "start");
@@ -219,11 +222,14 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 		err = edge_set_probe_targets(e);
 	if (!err)
 		snapshot_publish(&e->snap, e);
+	if (!err)
+		err = edge_ops_start(e); /* operator: command queue and HTTP API */
 	return err;
 }
 
 void edge_stop(struct edge *e)
 {
+	edge_ops_stop(e); /* operator: before the snapshot and maps its threads read */
 	prober_free(e->prober);
 	snapshot_slot_free(&e->snap);
 	health_free(&e->health);

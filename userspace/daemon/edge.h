@@ -37,6 +37,13 @@ struct edge {
 	struct snapshot_slot snap;
 	int epfd, sigfd, tickfd;
 	bool stop;
+	/* operator surface (commands.c, api.c) */
+	struct cmdq *cmdq;
+	struct api *api;
+	uint64_t beat_ms; /* the loop's last turn (CLOCK_MONOTONIC ms), read by the API */
+	bool draining; /* the whole edge drained by the operator: not ready; BGP drains it */
+	bool bird_connected; /* set by the BGP driver */
+	uint64_t last_reload_ms, failovers, failovers_refused, last_failover_ms;
 };
 
 /* lifecycle (edge.c) */
@@ -53,5 +60,15 @@ int edge_set_probe_targets(struct edge *e);
 int edge_loop(struct edge *e);
 
 uint64_t edge_now_ms(void);
+
+/* operator commands and the API (commands.c) */
+/* Re-apply persisted operator state (promotions, edge drain) before the first apply. */
+int edge_ops_restore(struct edge *e);
+/* The command queue and the HTTP API on policy api.listen; edge_ops_stop undoes both. */
+int edge_ops_start(struct edge *e);
+void edge_ops_stop(struct edge *e);
+/* The loop: its cmdq fd is readable; and its heartbeat, once per turn. */
+void edge_ops_run(struct edge *e);
+void edge_ops_beat(struct edge *e);
 
 #endif /* ANYEDGE_EDGE_H */

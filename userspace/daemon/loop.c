@@ -10,10 +10,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "cmdq.h"
 #include "edge.h"
 #include "log.h"
 
-enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK };
+enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD };
 
 static int watch(int epfd, int fd, uint32_t tag)
 {
@@ -48,6 +49,8 @@ static int setup(struct edge *e)
 		err = watch(e->epfd, kernel_fd(e->kern), EV_KERNEL);
 	if (!err)
 		err = watch(e->epfd, e->tickfd, EV_TICK);
+	if (!err)
+		err = watch(e->epfd, cmdq_fd(e->cmdq), EV_CMD); /* operator commands */
 	return err;
 }
 
@@ -119,6 +122,7 @@ int edge_loop(struct edge *e)
 				continue;
 			return -errno;
 		}
+		edge_ops_beat(e); /* /health/shallow: the loop turns (the tick wakes it each 1 s) */
 		for (i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case EV_SIGNAL:
@@ -132,6 +136,9 @@ int edge_loop(struct edge *e)
 				break;
 			case EV_TICK:
 				on_tick(e);
+				break;
+			case EV_CMD:
+				edge_ops_run(e);
 				break;
 			}
 		}

@@ -79,6 +79,8 @@ static void fill_vips(struct snapshot *s, const struct edge *e)
 		sv->mode = p->vips[v].mode;
 		sv->primary = p->vips[v].primary;
 		sv->serving = e->health.serving[v];
+		sv->n_regions = (uint8_t)p->vips[v].n_regions;
+		memcpy(sv->regions, p->vips[v].regions, sizeof(sv->regions));
 	}
 }
 
@@ -111,6 +113,12 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	s->panic = e->health.panic;
 	s->reloads = e->reloads;
 	s->reload_failures = e->reload_failures;
+	s->draining = e->draining;
+	s->bird_connected = e->bird_connected;
+	s->last_reload_ms = e->last_reload_ms;
+	s->failovers = e->failovers;
+	s->failovers_refused = e->failovers_refused;
+	s->last_failover_ms = e->last_failover_ms;
 	s->ready = health_ready(&e->health, s->why, sizeof(s->why));
 	if (s->ready && !s->attached) {
 		s->ready = false;
@@ -118,6 +126,9 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	} else if (s->ready && !s->link_up) {
 		s->ready = false;
 		snprintf(s->why, sizeof(s->why), "link %s is down", s->interface);
+	} else if (s->ready && s->draining) {
+		s->ready = false;
+		snprintf(s->why, sizeof(s->why), "edge drained by the operator");
 	}
 	fill_regions(s, e);
 	fill_backends(s, e);

@@ -38,6 +38,8 @@ struct snap_vip {
 	uint8_t mode;
 	int primary;
 	uint8_t serving; /* AE_NO_REGION for active-active */
+	uint8_t regions[AE_MAX_VIP_REGIONS]; /* the VIP's regions, in its order */
+	uint8_t n_regions;
 };
 
 struct snapshot {
@@ -52,6 +54,9 @@ struct snapshot {
 	char why[256]; /* why not ready */
 	bool panic;
 	uint64_t reloads, reload_failures;
+	/* operator surface (commands.c) */
+	bool draining, bird_connected;
+	uint64_t last_reload_ms, failovers, failovers_refused, last_failover_ms;
 	size_t n_regions, n_backends, n_vips;
 	struct snap_region *regions;
 	struct snap_backend *backends;

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Operator commands, run on the loop thread (the one writer): failover, drain and undrain of a
+ * region, a backend or the whole edge, reload. Each is logged as an event, applied to the maps,
+ * and answered with an HTTP status for the API. Promotions and the edge drain are kept in a
+ * small state file (the pin folder is bpffs and holds no regular files) and re-applied at start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cmdq.h"
+#include "edge.h"
+#include "log.h"
+
+#define OPS_STATE_DIR "/var/lib/anyedge"
+#define OPS_STATE_LINES 256 /* promotions kept; a longer history is cut from its start */
+
+struct ops_promotion {
+	char source[POLICY_NAME_MAX];
+	char target[POLICY_NAME_MAX];
+	unsigned long long ms;
+};
+
+struct ops_state {
+	bool edge_drained;
+	struct ops_promotion *prom;
+	size_t n_prom;
+};
+
+/* ANYEDGE_STATE_DIR moves it (tests); one file per edge name, like the pin folder. */
+static void ops_state_path(const struct edge *e, char *buf, size_t len)
+{
+	const char *dir = getenv("ANYEDGE_STATE_DIR");
+
+	snprintf(buf, len, "%s/%s.state", dir && *dir ? dir : OPS_STATE_DIR, e->policy->edge.name);
+}
+
+/* Missing file: empty state. Lines: "edge-drained", "promote SOURCE TARGET MS". */
+static int ops_state_read(const struct edge *e, struct ops_state *st)
+{
+	char path[512], line[256], src[POLICY_NAME_MAX], dst[POLICY_NAME_MAX];
+	unsigned long long ms;
+	struct ops_promotion *np;
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	ops_state_path(e, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "edge-drained\n")) {
+			st->edge_drained = true;
+			continue;
+		}
+		if (sscanf(line, "promote %63s %63s %llu", src, dst, &ms) != 3)
+			continue; /* comments, and lines of a newer daemon */
+		if (st->n_prom == OPS_STATE_LINES) {
+			memmove(st->prom, st->prom + 1, (OPS_STATE_LINES - 1) * sizeof(*st->prom));
+			st->n_prom--;
+		}
+		np = realloc(st->prom, (st->n_prom + 1) * sizeof(*np));
+		if (!np) {
+			fclose(f);
+			free(st->prom);
+			return -ENOMEM;
+		}
+		st->prom = np;
+		snprintf(np[st->n_prom].source, POLICY_NAME_MAX, "%s", src);
+		snprintf(np[st->n_prom].target, POLICY_NAME_MAX, "%s", dst);
+		np[st->n_prom++].ms = ms;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Every active-passive VIP back on its primary: the promotion history means nothing more. */
+static bool ops_all_on_primary(const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	size_t v;
+
+	for (v = 0; v < p->n_vips && v < AE_MAX_VIPS; v++)
+		if (p->vips[v].mode == VIP_ACTIVE_PASSIVE &&
+		    e->health.serving[v] != (uint8_t)p->vips[v].primary)
+			return false;
+	return true;
+}
+
+/* Write st (plus add, when given) in whole: a temporary file, fsync, rename. */
+static int ops_state_write(const struct edge *e, const struct ops_promotion *add)
+{
+	char path[512], tmp[520];
+	struct ops_state st;
+	size_t i;
+	FILE *f;
+	int err;
+
+	ops_state_path(e, path, sizeof(path));
+	err = ops_state_read(e, &st);
+	if (err)
+		goto out;
+	if (ops_all_on_primary(e))
+		st.n_prom = 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* the default folder may not exist yet; a missing parent of a test's folder stays an error */
+	if (!getenv("ANYEDGE_STATE_DIR"))
+		mkdir(OPS_STATE_DIR, 0750);
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		goto out;
+	}
+	fprintf(f, "# anyedged operator state for edge %s; rewritten by the daemon\n",
+		e->policy->edge.name);
+	if (e->draining)
+		fprintf(f, "edge-drained\n");
+	for (i = 0; i < st.n_prom; i++)
+		fprintf(f, "promote %s %s %llu\n", st.prom[i].source, st.prom[i].target,
+			st.prom[i].ms);
+	if (add && !ops_all_on_primary(e))
+		fprintf(f, "promote %s %s %llu\n", add->source, add->target, add->ms);
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(st.prom);
+	if (err)
+		pr_warn("operator: state not saved to %s: %s; it will not survive a restart\n",
+			path, strerror(-err));
+	return err;
+}
+
+int edge_ops_restore(struct edge *e)
+{
+	char path[512], why[256];
+	struct ops_state st;
+	int s, t, err;
+	size_t i;
+
+	err = ops_state_read(e, &st);
+	ops_state_path(e, path, sizeof(path));
+	if (err) {
+		/* refusing to start would take the edge down for a file: go on without it */
+		pr_warn("operator: cannot read %s: %s; no saved promotions applied\n", path,
+			strerror(-err));
+		return 0;
+	}
+	if (st.edge_drained) {
+		e->draining = true;
+		pr_warn("operator: edge %s stays drained as saved in %s (undrain to serve)\n",
+			e->policy->edge.name, path);
+	}
+	for (i = 0; i < st.n_prom; i++) {
+		s = policy_region_index(e->policy, st.prom[i].source);
+		t = policy_region_index(e->policy, st.prom[i].target);
+		if (s < 0 || t < 0) {
+			pr_warn("operator: saved promotion %s -> %s skipped: region no longer in "
+				"the policy\n",
+				st.prom[i].source, st.prom[i].target);
+			continue;
+		}
+		/* forced: the operator decided this already; a restart must not undo it */
+		err = health_promote(&e->health, s, t, true, INFINITY, why, sizeof(why),
+				     edge_now_ms());
+		if (!err)
+			pr_info("operator: saved promotion %s -> %s re-applied: %s\n",
+				st.prom[i].source, st.prom[i].target, why);
+	}
+	free(st.prom);
+	return 0;
+}
+
+static void ops_answer(struct edge_cmd *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ops_answer(struct edge_cmd *c, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->http_status = status;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The RPO limit when the request names none: the strictest max_replica_lag among the target's
+ * backends; none set means no limit (the lag must still be known).
+ */
+static double ops_default_max_lag(const struct policy *p, int r)
+{
+	uint32_t m = 0;
+	size_t k;
+
+	for (k = 0; k < p->regions[r].n_backends; k++) {
+		uint32_t l = p->regions[r].backends[k].probe.max_replica_lag_ms;
+
+		if (l && (!m || l < m))
+			m = l;
+	}
+	return m ? m / 1000.0 : INFINITY;
+}
+
+static void ops_failover(struct edge *e, struct edge_cmd *c)
+{
+	struct ops_promotion rec = { 0 };
+	int s = policy_region_index(e->policy, c->source);
+	int t = policy_region_index(e->policy, c->target);
+	double max_lag;
+	char why[256];
+	int err;
+
+	if (s < 0 || t < 0) {
+		ops_answer(c, 422, "unknown region \"%s\"", s < 0 ? c->source : c->target);
+		return;
+	}
+	max_lag = isnan(c->max_lag_s) ? ops_default_max_lag(e->policy, t) : c->max_lag_s;
+	err = health_promote(&e->health, s, t, c->force, max_lag, why, sizeof(why), edge_now_ms());
+	switch (err) {
+	case 0:
+		e->failovers++;
+		e->last_failover_ms = edge_now_ms();
+		snprintf(rec.source, sizeof(rec.source), "%s", c->source);
+		snprintf(rec.target, sizeof(rec.target), "%s", c->target);
+		rec.ms = e->last_failover_ms;
+		ops_state_write(e, &rec);
+		pr_warn("operator: failover %s -> %s%s: %s\n", c->source, c->target,
+			c->force ? " (forced)" : "", why);
+		ops_answer(c, 200, "%s", why);
+		break;
+	case -EBUSY:
+		e->failovers_refused++;
+		ops_answer(c, 409, "%s", why);
+		break;
+	case -EINVAL:
+		/* the shape was checked before: what is left is the state, e.g. nothing to move */
+		pr_warn("operator: failover %s -> %s refused: %s\n", c->source, c->target, why);
+		ops_answer(c, 409, "refused: %s", why);
+		break;
+	default:
+		ops_answer(c, 422, "%s", why);
+		break;
+	}
+}
+
+static void ops_drain(struct edge *e, struct edge_cmd *c, bool drain)
+{
+	const struct policy *p = e->policy;
+	const char *verb = drain ? "drained" : "undrained";
+	char a[INET_ADDR_STR];
+	size_t r, k, n = 0;
+	int ri;
+
+	if (c->region[0]) {
+		ri = policy_region_index(p, c->region);
+		if (ri < 0) {
+			ops_answer(c, 422, "unknown region \"%s\"", c->region);
+			return;
+		}
+		for (k = 0; k < p->regions[ri].n_backends; k++, n++)
+			health_set_admin_drain(&e->health, dp_backend_id(p, ri, k), drain,
+					       edge_now_ms());
+		pr_warn("operator: region %s %s (%zu backends): %s\n", c->region, verb, n,
+			drain ? "no new flows, existing flows continue" : "takes new flows");
+		ops_answer(c, 200, "region %s %s (%zu backends)", c->region, verb, n);
+		return;
+	}
+	/* one address may serve in two regions: the operator means the machine, so all of them */
+	for (r = 0; r < p->n_regions; r++) {
+		for (k = 0; k < p->regions[r].n_backends; k++) {
+			inet_addr_str(&p->regions[r].backends[k].addr, a, sizeof(a));
+			if (strcmp(a, c->backend))
+				continue;
+			health_set_admin_drain(&e->health, dp_backend_id(p, r, k), drain,
+					       edge_now_ms());
+			n++;
+		}
+	}
+	if (!n) {
+		ops_answer(c, 422, "no backend %s in the policy", c->backend);
+		return;
+	}
+	ops_answer(c, 200, "backend %s %s", c->backend, verb);
+}
+
+static void ops_diag(void *ctx, const char *file, unsigned int line, unsigned int col,
+		     const char *msg)
+{
+	char *buf = ctx;
+	size_t off = strlen(buf);
+
+	if (off + 2 >= 200)
+		return;
+	snprintf(buf + off, 200 - off, "%s%s:%u:%u: error: %s", off ? "; " : "", file, line, col,
+		 msg);
+}
+
+static void ops_reload(struct edge *e, struct edge_cmd *c)
+{
+	struct policy *np = NULL;
+	char diag[200] = "";
+	int err;
+
+	pr_info("operator: reload requested over the API\n");
+	err = edge_reload(e);
+	if (!err) {
+		ops_answer(c, 200, "reloaded %s", e->opts.config);
+		return;
+	}
+	/* the reasons went to the log; load again, quietly, to hand the first of them back */
+	if (!policy_load(e->opts.config, &np, ops_diag, diag))
+		policy_free(np);
+	ops_answer(c, 409, "reload refused, the running policy stays in force: %s",
+		   diag[0] ? diag : strerror(-err));
+}
+
+static void ops_drain_edge(struct edge *e, struct edge_cmd *c, bool drain)
+{
+	if (e->draining != drain) {
+		e->draining = drain;
+		ops_state_write(e, NULL);
+		if (drain)
+			pr_warn("operator: edge %s drained: /health/ready answers 503 "
+				"(system_mode draining) and BGP withdraws gracefully\n",
+				e->policy->edge.name);
+		else
+			pr_warn("operator: edge %s undrained: serving again\n",
+				e->policy->edge.name);
+	}
+	ops_answer(c, 200, "edge %s %s", e->policy->edge.name, drain ? "drained" : "undrained");
+}
+
+static void ops_run_one(void *ctx, struct edge_cmd *c)
+{
+	struct edge *e = ctx;
+	int err;
+
+	switch (c->kind) {
+	case CMD_FAILOVER:
+		ops_failover(e, c);
+		break;
+	case CMD_DRAIN:
+	case CMD_UNDRAIN:
+		ops_drain(e, c, c->kind == CMD_DRAIN);
+		break;
+	case CMD_RELOAD:
+		ops_reload(e, c);
+		break;
+	case CMD_DRAIN_EDGE:
+	case CMD_UNDRAIN_EDGE:
+		ops_drain_edge(e, c, c->kind == CMD_DRAIN_EDGE);
+		break;
+	default:
+		ops_answer(c, 422, "unknown command");
+		return;
+	}
+	/* an answer of 200 means the maps say so too */
+	if (e->health.changes != e->applied) {
+		err = edge_apply(e, "operator command");
+		if (err && c->http_status == 200)
+			ops_answer(c, 500, "accepted, but the data plane was not updated: %s",
+				   strerror(-err));
+	} else {
+		snapshot_publish(&e->snap, e);
+	}
+}
+
+void edge_ops_run(struct edge *e)
+{
+	cmdq_run(e->cmdq, ops_run_one, e);
+}
+
+void edge_ops_beat(struct edge *e)
+{
+	__atomic_store_n(&e->beat_ms, api_mono_ms(), __ATOMIC_RELAXED);
+}
+
+int edge_ops_start(struct edge *e)
+{
+	struct api_opts o = {
+		.listen = e->policy->api.listen,
+		.token_file = e->policy->api.token_file,
+		.snap = &e->snap,
+		.dp = e->dp,
+		.beat_ms = &e->beat_ms,
+	};
+	int err;
+
+	err = cmdq_new(&e->cmdq);
+	if (err)
+		return err;
+	o.cmdq = e->cmdq;
+	/* alive from here: the loop starts right after */
+	edge_ops_beat(e);
+	err = api_start(&o, &e->api);
+	if (err)
+		pr_warn("edge: the HTTP API did not start: %s\n", strerror(-err));
+	return err;
+}
+
+void edge_ops_stop(struct edge *e)
+{
+	api_stop(e->api);
+	e->api = NULL;
+	cmdq_free(e->cmdq);
+	e->cmdq = NULL;
+}
