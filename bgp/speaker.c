@@ -143,8 +143,15 @@ static void log_event(struct speaker *s, size_t v)
 	default:
 		break;
 	}
-	pr_info("bgp: %s %s (%s): %s\n", s->p->vips[v].name,
-		announce_event_name(a->event), announce_state_name(a->state), a->text);
+	snprintf(s->v[v].why, sizeof(s->v[v].why), "%s", a->text);
+	pr_info("bgp: %s %s (%s): %s\n", s->p->vips[v].name, announce_event_name(a->event),
+		announce_state_name(a->state), a->text);
+}
+
+void speaker_reconcile(struct speaker *s)
+{
+	if (s->connected)
+		bird_ctl_send(s->ctl, "show protocols");
 }
 
 static void arm_timer(struct speaker *s, uint64_t now_ms)
@@ -166,8 +173,7 @@ static void arm_timer(struct speaker *s, uint64_t now_ms)
 	timerfd_settime(s->tfd, 0, &its, NULL);
 }
 
-void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy,
-		    uint64_t now_ms)
+void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms)
 {
 	char why[160];
 	bool serve;
@@ -411,8 +417,7 @@ int speaker_fd(const struct speaker *s)
 	return s->epfd;
 }
 
-void speaker_dispatch(struct speaker *s, const struct health *h, bool edge_healthy,
-		      uint64_t now_ms)
+void speaker_dispatch(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms)
 {
 	struct epoll_event evs[4];
 	uint64_t n;
@@ -428,8 +433,7 @@ void speaker_dispatch(struct speaker *s, const struct health *h, bool edge_healt
 			continue;
 		if (now_ms >= s->next_reconcile_ms) {
 			s->next_reconcile_ms = now_ms + SPEAKER_RECONCILE_MS;
-			if (s->connected)
-				bird_ctl_send(s->ctl, "show protocols");
+			speaker_reconcile(s);
 		}
 		speaker_update(s, h, edge_healthy, now_ms);
 	}

@@ -19,6 +19,7 @@ struct speaker_vip {
 	struct announce a;
 	unsigned int applied; /* BIRD_WANT_* last written to the state files */
 	uint64_t decided_us; /* monotonic time of the last decision, for the reply latency */
+	char why[ANNOUNCE_TEXT_MAX]; /* the last decision's text, for readers */
 };
 
 struct speaker_stats {
@@ -37,11 +38,13 @@ int speaker_rebind(struct speaker *s, const struct policy *p);
 /* Evaluate every VIP now and apply what changed. edge_healthy: program attached, link up,
  * policy loaded.
  */
-void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy,
-		    uint64_t now_ms);
+void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms);
 /* Operator drain of the whole edge: graceful shutdown, then withdraw; false undrains. */
 void speaker_set_drain(struct speaker *s, bool drain, uint64_t now_ms);
 bool speaker_draining(const struct speaker *s);
+
+/* Compare what BIRD runs with what we want now (also done on connect and periodically). */
+void speaker_reconcile(struct speaker *s);
 
 /* Poll this fd; call speaker_dispatch when readable (BIRD replies, timers). */
 int speaker_fd(const struct speaker *s);

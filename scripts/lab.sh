@@ -21,7 +21,9 @@
 # flows, `GET /health/ready` on :8080 follows the probe contract; its state file
 # STATE/<backend>.state holds "STATUS LAG MODE", e.g. "READY 0 active").
 #
-# `up` starts no daemon: tests and the demo start anyedged (edge_policy prints its policy).
+# `up` starts no anyedged: tests and the demo start it (edge-policy N prints its policy).
+# LAB_BGP=1 adds BIRD on the upstream and both edges (eBGP over the uplinks) instead of a
+# static route for the VIPs.
 # Everything made is named after the prefix; `down` removes it all, even after a failed `up`.
 set -u
 
@@ -117,9 +119,73 @@ vips:
     primary: us-east
     regions: [us-east, eu-west]
     announce: {prefix: 192.0.2.2/32}
+bgp: {bird_socket: $STATE/bird-e$n.ctl, state_dir: $STATE/bird-e$n,
+      hold_down: ${LAB_HOLD_DOWN:-5s}, session: upstream, drain_wait: ${LAB_DRAIN_WAIT:-5s}${LAB_BGP_EXTRA:-}}
 api: {listen: 127.0.0.1:918$n}
 dataplane: {ring_size: 65537, flow_table_size: 65536}
 EOF
+}
+
+# BIRD on the upstream and on each edge, joined by eBGP over the uplinks. The edges' BIRDs
+# include the fragment of `anyedge bird-config` and export what anyedged enables; the
+# upstream puts what it learns into its kernel table (both edges: equal-cost multipath).
+bird_conf_upstream() {
+	cat <<EOF
+router id 198.18.0.1;
+log "$STATE/bird-up.log" all;
+protocol device { }
+protocol kernel { ipv4 { import none; export all; }; merge paths on; }
+EOF
+	for n in 1 2; do
+		cat <<EOF
+protocol bgp edge$n {
+	local 198.18.$n.1 as 65000;
+	neighbor 198.18.$n.2 as 6500$n;
+	ipv4 { import all; export none; };
+}
+EOF
+	done
+}
+
+bird_conf_edge() {
+	n=$1
+	cat <<EOF
+router id 198.18.$n.2;
+log "$STATE/bird-e$n.log" all;
+protocol device { }
+include "$STATE/anyedge-e$n.conf";
+protocol bgp upstream {
+	local 198.18.$n.2 as 6500$n;
+	neighbor 198.18.$n.1 as 65000;
+	ipv4 { import none; export where anyedge_export(6500$n); };
+}
+EOF
+}
+
+start_bird() { # name ns conf
+	# -f: foreground, so $! is BIRD's own PID (nsenter execs it)
+	nsenter --net=/run/netns/"$2" bird -f -c "$3" -s "$STATE/bird-$1.ctl" \
+		-P "$STATE/bird-$1.birdpid" >"$STATE/bird-$1.out" 2>&1 &
+	echo $! >"$STATE/bird-$1.pid"
+}
+
+up_bgp() {
+	bird_conf_upstream >"$STATE/bird-up.conf"
+	start_bird up "$NS_UP" "$STATE/bird-up.conf"
+	for n in 1 2; do
+		"$ANYEDGE" bird-config "$STATE/edge$n.yaml" --write-state \
+			>"$STATE/anyedge-e$n.conf" || return 1
+		bird_conf_edge "$n" >"$STATE/bird-e$n.conf"
+		start_bird "e$n" "$(ns_edge "$n")" "$STATE/bird-e$n.conf"
+	done
+	for name in up e1 e2; do # bounded wait for each control socket
+		i=0
+		while [ ! -S "$STATE/bird-$name.ctl" ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ -S "$STATE/bird-$name.ctl" ] || { cat "$STATE/bird-$name.out" >&2; return 1; }
+	done
 }
 
 set_backend_state() { # backend "READY 0 active"
@@ -205,8 +271,12 @@ do_up() {
 	done
 	up_edge 1 || return 1
 	up_edge 2 || return 1
-	# until BGP decides, the VIPs go to edge1
-	ip -n "$NS_UP" route add 192.0.2.0/24 via 198.18.1.2
+	if [ "${LAB_BGP:-0}" = 1 ]; then
+		up_bgp || return 1
+	else
+		# without BGP the VIPs go to edge1
+		ip -n "$NS_UP" route add 192.0.2.0/24 via 198.18.1.2
+	fi
 	echo "lab $LAB up: state in $STATE"
 }
 

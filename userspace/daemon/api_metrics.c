@@ -251,6 +251,56 @@ static void met_edge(FILE *f, const struct api *a, const struct snapshot *s)
 		  s->last_failover_ms / 1e3);
 }
 
+static void met_bgp(FILE *f, const struct snapshot *s)
+{
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} c[] = {
+		{ "anyedge_bgp_announcements_total", "Prefixes announced (or undrained).",
+		  s->bgp.announces },
+		{ "anyedge_bgp_withdrawals_total", "Prefixes withdrawn.", s->bgp.withdraws },
+		{ "anyedge_bgp_suppressions_total", "Withdrawals after which damping suppressed.",
+		  s->bgp.suppressions },
+		{ "anyedge_bgp_reconciliations_total", "Comparisons with BIRD's protocols.",
+		  s->bgp.reconciles },
+		{ "anyedge_bgp_corrections_total", "Protocols BIRD ran otherwise than wanted.",
+		  s->bgp.corrections },
+		{ "anyedge_bgp_bird_errors_total", "Commands BIRD refused.", s->bgp.bird_errors },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		met_head(f, c[i].name, "counter", c[i].help);
+		fprintf(f, "%s %llu\n", c[i].name, (unsigned long long)c[i].v);
+	}
+	met_gauge(f, "anyedge_bgp_last_change_timestamp_seconds",
+		  "When an announcement last changed.", s->bgp.last_change_ms / 1e3);
+	met_gauge(f, "anyedge_bgp_last_reply_seconds",
+		  "Decision to BIRD's reply, for the last enable or disable.",
+		  s->bgp.last_reply_ms / 1e3);
+	met_head(f, "anyedge_bgp_announced", "gauge",
+		 "1 while the VIP's prefix is announced (2 while draining).");
+	for (i = 0; i < s->n_announce; i++) {
+		const struct snap_announce *an = &s->announce[i];
+
+		fputs("anyedge_bgp_announced{vip=\"", f);
+		met_label(f, an->vip);
+		fputs("\",prefix=\"", f);
+		met_label(f, an->prefix);
+		fprintf(f, "\"} %d\n",
+			!strcmp(an->state, "announced") ? 1 :
+			!strcmp(an->state, "draining")	? 2 :
+							  0);
+	}
+	met_head(f, "anyedge_bgp_damping_penalty", "gauge", "The prefix's damping penalty.");
+	for (i = 0; i < s->n_announce; i++) {
+		fputs("anyedge_bgp_damping_penalty{vip=\"", f);
+		met_label(f, s->announce[i].vip);
+		fprintf(f, "\"} %.1f\n", s->announce[i].penalty);
+	}
+}
+
 void api_metrics(struct api *a, const struct api_req *q, struct api_reply *r)
 {
 	const struct snapshot *s;
@@ -271,6 +321,7 @@ void api_metrics(struct api *a, const struct api_req *q, struct api_reply *r)
 		met_regions(f, s);
 		met_backends(f, s);
 		met_traffic(f, a, s);
+		met_bgp(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) || !s) {

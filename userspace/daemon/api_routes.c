@@ -202,6 +202,27 @@ static struct json_object *api_state_backends(const struct snapshot *s)
 	return arr;
 }
 
+static struct json_object *api_state_announce(const struct snapshot *s)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < s->n_announce; i++) {
+		const struct snap_announce *an = &s->announce[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "vip", json_object_new_string(an->vip));
+		json_object_object_add(o, "prefix", json_object_new_string(an->prefix));
+		json_object_object_add(o, "state", json_object_new_string(an->state));
+		json_object_object_add(o, "since", api_time(an->since_ms));
+		json_object_object_add(o, "why", json_object_new_string(an->why));
+		json_object_object_add(o, "damping_penalty", json_object_new_double(an->penalty));
+		json_object_object_add(o, "suppressed", json_object_new_boolean(an->suppressed));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static struct json_object *api_state_vips(struct api *a, const struct snapshot *s)
 {
 	struct json_object *arr = json_object_new_array();
@@ -291,8 +312,7 @@ void api_state(struct api *a, const struct api_req *q, struct api_reply *r)
 	json_object_object_add(o, "regions", api_state_regions(s));
 	json_object_object_add(o, "backends", api_state_backends(s));
 	json_object_object_add(o, "vips", api_state_vips(a, s));
-	/* filled by the BGP driver: {prefix, state: announced|withdrawn, since} */
-	json_object_object_add(o, "announcements", json_object_new_array());
+	json_object_object_add(o, "announcements", api_state_announce(s));
 	rcu_read_unlock();
 	api_reply_json(r, MHD_HTTP_OK, o);
 }

@@ -373,6 +373,11 @@ static void ops_run_one(void *ctx, struct edge_cmd *c)
 			ops_answer(c, 500, "accepted, but the data plane was not updated: %s",
 				   strerror(-err));
 	} else {
+		/* an edge drain changes no map, only announcements */
+		if (e->bgp) {
+			speaker_set_drain(e->bgp, e->draining, edge_now_ms());
+			e->bird_connected = speaker_bird_connected(e->bgp);
+		}
 		snapshot_publish(&e->snap, e);
 	}
 }

@@ -67,6 +67,21 @@ static void link_into_view(const struct edge *e, struct dp_view *v)
 	v->mtu = e->link.mtu;
 }
 
+bool edge_healthy(const struct edge *e)
+{
+	return e->attach_mode && e->link.up;
+}
+
+/* Announcements follow every change of health, link or drain. */
+static void bgp_update(struct edge *e)
+{
+	if (!e->bgp)
+		return;
+	speaker_set_drain(e->bgp, e->draining, edge_now_ms());
+	speaker_update(e->bgp, &e->health, edge_healthy(e), edge_now_ms());
+	e->bird_connected = speaker_bird_connected(e->bgp);
+}
+
 int edge_apply(struct edge *e, const char *cause)
 {
 	uint64_t t0 = mono_us(), changes = e->health.changes;
@@ -87,6 +102,7 @@ int edge_apply(struct edge *e, const char *cause)
 		pr_info("edge: data plane updated (%s) in %.1f ms\n", cause,
 			(mono_us() - t0) / 1000.0);
 	}
+	bgp_update(e);
 	snapshot_publish(&e->snap, e);
 	return err;
 }
@@ -123,7 +139,10 @@ int edge_reload(struct edge *e)
 	if (err)
 		goto refuse;
 	e->policy = np;
-	err = edge_set_probe_targets(e);
+	if (e->bgp)
+		err = speaker_rebind(e->bgp, np);
+	if (!err)
+		err = edge_set_probe_targets(e);
 	if (!err)
 		err = edge_apply(e, "policy reload");
 	if (err) {
@@ -132,6 +151,8 @@ int edge_reload(struct edge *e)
 			strerror(-err));
 		e->policy = old;
 		health_rebind(&e->health, old, edge_now_ms());
+		if (e->bgp)
+			speaker_rebind(e->bgp, old);
 		edge_set_probe_targets(e);
 		edge_apply(e, "reload rolled back");
 		policy_free(np);
@@ -139,6 +160,9 @@ int edge_reload(struct edge *e)
 		return err;
 	}
 	policy_free(old);
+	/* an operator's reload is also the moment to check BIRD has not drifted */
+	if (e->bgp)
+		speaker_reconcile(e->bgp);
 	e->reloads++;
 	e->last_reload_ms = edge_now_ms();
 	pr_info("edge: reloaded %s\n", e->opts.config);
@@ -217,6 +241,14 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 	}
 	pr_info("edge: %s attached to %s in %s mode (pins under %s)\n", e->policy->edge.name,
 		e->policy->edge.interface, e->attach_mode, e->pin_dir);
+	/* BGP after the attach: nothing is announced that the program cannot serve */
+	err = speaker_new(e->policy, &e->bgp);
+	if (err) {
+		pr_warn("edge: BGP not set up (%s): no announcements from this edge\n",
+			strerror(-err));
+		e->bgp = NULL;
+	}
+	bgp_update(e);
 	err = prober_new(on_probe, e, &e->prober);
 	if (!err)
 		err = edge_set_probe_targets(e);
@@ -229,6 +261,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 
 void edge_stop(struct edge *e)
 {
+	/* a plain stop keeps every announcement: the program keeps forwarding */
+	speaker_free(e->bgp);
 	edge_ops_stop(e); /* operator: before the snapshot and maps its threads read */
 	prober_free(e->prober);
 	snapshot_slot_free(&e->snap);

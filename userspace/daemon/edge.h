@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "probe.h"
 #include "snapshot.h"
+#include "speaker.h"
 
 struct edge_opts {
 	const char *config;
@@ -42,7 +43,8 @@ struct edge {
 	struct api *api;
 	uint64_t beat_ms; /* the loop's last turn (CLOCK_MONOTONIC ms), read by the API */
 	bool draining; /* the whole edge drained by the operator: not ready; BGP drains it */
-	bool bird_connected; /* set by the BGP driver */
+	bool bird_connected; /* set from the BGP speaker */
+	struct speaker *bgp; /* NULL when BGP could not be set up (logged) */
 	uint64_t last_reload_ms, failovers, failovers_refused, last_failover_ms;
 };
 
@@ -55,6 +57,9 @@ int edge_apply(struct edge *e, const char *cause);
 int edge_reload(struct edge *e);
 /* Probe targets of the current policy, in dp_backend_id order. */
 int edge_set_probe_targets(struct edge *e);
+
+/* Can the edge serve at all: program attached, link up (the policy is loaded by then). */
+bool edge_healthy(const struct edge *e);
 
 /* the loop (loop.c) */
 int edge_loop(struct edge *e);

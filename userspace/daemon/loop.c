@@ -14,7 +14,7 @@
 #include "edge.h"
 #include "log.h"
 
-enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD };
+enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP };
 
 static int watch(int epfd, int fd, uint32_t tag)
 {
@@ -49,6 +49,8 @@ static int setup(struct edge *e)
 		err = watch(e->epfd, kernel_fd(e->kern), EV_KERNEL);
 	if (!err)
 		err = watch(e->epfd, e->tickfd, EV_TICK);
+	if (!err && e->bgp)
+		err = watch(e->epfd, speaker_fd(e->bgp), EV_BGP);
 	if (!err)
 		err = watch(e->epfd, cmdq_fd(e->cmdq), EV_CMD); /* operator commands */
 	return err;
@@ -136,6 +138,11 @@ int edge_loop(struct edge *e)
 				break;
 			case EV_TICK:
 				on_tick(e);
+				break;
+			case EV_BGP:
+				speaker_dispatch(e->bgp, &e->health, edge_healthy(e),
+						 edge_now_ms());
+				e->bird_connected = speaker_bird_connected(e->bgp);
 				break;
 			case EV_CMD:
 				edge_ops_run(e);

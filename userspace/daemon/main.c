@@ -10,6 +10,7 @@
 #include <urcu.h>
 
 #include "edge.h"
+#include "speaker.h"
 #include "log.h"
 
 static int usage(void)
@@ -26,14 +27,15 @@ static int detach(const struct edge_opts *o)
 	char dir[256];
 	int err;
 
-	if (!o->pin_dir) {
-		if (policy_load(o->config, &p, policy_diag_stderr, stderr))
-			return 1;
+	if (policy_load(o->config, &p, policy_diag_stderr, stderr))
+		return 1;
+	if (!o->pin_dir)
 		snprintf(dir, sizeof(dir), DP_PIN_BASE "/%s", p->edge.name);
-		policy_free(p);
-	} else {
+	else
 		snprintf(dir, sizeof(dir), "%s", o->pin_dir);
-	}
+	/* the edge stops serving: first the Internet must stop sending */
+	speaker_withdraw_all(p, 2000);
+	policy_free(p);
 	err = dp_unpin(dir);
 	if (err) {
 		pr_warn("anyedged: --detach: %s: %s\n", dir, strerror(-err));

@@ -16,6 +16,7 @@ static void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
+	free(s->announce);
 	free(s->regions);
 	free(s->backends);
 	free(s->vips);
@@ -84,6 +85,39 @@ static void fill_vips(struct snapshot *s, const struct edge *e)
 	}
 }
 
+static void fill_announce(struct snapshot *s, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	struct announce_params prm;
+	struct speaker_stats st;
+	size_t v;
+
+	if (!e->bgp)
+		return;
+	announce_params_from(&prm, p);
+	for (v = 0; v < p->n_vips; v++) {
+		const struct speaker_vip *sv = speaker_vip(e->bgp, v);
+		struct snap_announce *sa = &s->announce[s->n_announce];
+
+		if (!sv)
+			continue;
+		snprintf(sa->vip, sizeof(sa->vip), "%s", p->vips[v].name);
+		inet_prefix_str(&p->vips[v].announce, sa->prefix, sizeof(sa->prefix));
+		sa->state = sv->a.state == ANNOUNCE_ANNOUNCED ? "announced" :
+			    sv->a.state == ANNOUNCE_DRAINING  ? "draining" :
+								"withdrawn";
+		sa->since_ms = sv->a.state_since_ms;
+		snprintf(sa->why, sizeof(sa->why), "%s", sv->why);
+		sa->penalty = announce_penalty(&sv->a, &prm, s->made_ms);
+		sa->suppressed = sv->a.suppressed;
+		s->n_announce++;
+	}
+	speaker_get_stats(e->bgp, &st);
+	s->bgp = (struct snap_bgp){ st.announces,      st.withdraws,	st.suppressions,
+				    st.reconciles,     st.corrections,	st.bird_errors,
+				    st.last_change_ms, st.last_reply_ms };
+}
+
 int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 {
 	const struct policy *p = e->policy;
@@ -98,7 +132,8 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	s->regions = calloc(s->n_regions + 1, sizeof(*s->regions));
 	s->backends = calloc(s->n_backends + 1, sizeof(*s->backends));
 	s->vips = calloc(s->n_vips + 1, sizeof(*s->vips));
-	if (!s->regions || !s->backends || !s->vips) {
+	s->announce = calloc(s->n_vips + 1, sizeof(*s->announce));
+	if (!s->regions || !s->backends || !s->vips || !s->announce) {
 		snapshot_free(s);
 		return -ENOMEM;
 	}
@@ -133,6 +168,7 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	fill_regions(s, e);
 	fill_backends(s, e);
 	fill_vips(s, e);
+	fill_announce(s, e);
 
 	old = rcu_xchg_pointer(&slot->cur, s);
 	if (old) {

@@ -42,6 +42,22 @@ struct snap_vip {
 	uint8_t n_regions;
 };
 
+struct snap_announce {
+	char vip[POLICY_NAME_MAX];
+	char prefix[INET_PREFIX_STR];
+	const char *state; /* "announced", "withdrawn", "draining": static strings */
+	uint64_t since_ms;
+	char why[320]; /* the last decision */
+	double penalty; /* damping, decayed to made_ms */
+	bool suppressed;
+};
+
+struct snap_bgp {
+	uint64_t announces, withdraws, suppressions, reconciles, corrections, bird_errors;
+	uint64_t last_change_ms;
+	double last_reply_ms;
+};
+
 struct snapshot {
 	uint64_t made_ms;
 	char edge[POLICY_NAME_MAX];
@@ -61,6 +77,9 @@ struct snapshot {
 	struct snap_region *regions;
 	struct snap_backend *backends;
 	struct snap_vip *vips;
+	size_t n_announce;
+	struct snap_announce *announce;
+	struct snap_bgp bgp;
 };
 
 struct snapshot_slot {
