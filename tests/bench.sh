@@ -41,3 +41,7 @@ run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
 echo
 echo "probe engine, 1000 HTTP targets at 1 s (loopback responder):"
 "$B/tests/probe_bench" -n 1000 -d 10
+
+# BGP: failure -> decision -> BIRD -> the upstream's table, over RUNS (20) real withdrawals.
+echo
+sh tests/bgp_bench.sh
