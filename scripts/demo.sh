@@ -1,50 +1,231 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# `make demo`, data-plane part: the real XDP program in the running kernel steering captured
-# client packets from config/example.yaml, then the same packets with regions failed.
-# (The namespace lab with BGP and the daemon comes with the lab issue.)
-set -eu
+# `make demo`: the lab (scripts/lab.sh) with BGP, anyedged on both edges, and the failover
+# timeline it proves, narrated with timestamps and measured:
+#   1. EU and US clients served by their nearest region;
+#   2. eu-west fails: EU clients move to us-east (failure -> first request served elsewhere);
+#   3. eu-west recovers: traffic returns only after `rise` passing probes;
+#   4. edge1 loses every region it may serve (its policy lets web use only eu-west and
+#      us-east): its BIRD withdraws, the upstream's route moves to edge2, clients keep being
+#      served through edge2;
+#   5. the active-passive db VIP is promoted with `anyedge failover`: refused for replica lag,
+#      then accepted, on both edges.
+# Ends with the measured RTO figures. KEEP=1 leaves the lab up; DEMO_ASSERT=1 (the tests) also
+# checks every claim and exits non-zero when one fails.
+set -u
 B=${B:-build}
-A="$B/anyedge"
-P=config/example.yaml
-tmp=$(mktemp -d /tmp/anyedge-demo.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+case $B in /*) ;; *) B=$top/$B ;; esac
+export B LAB=${LAB:-aedemo} LAB_BGP=1 LAB_HOLD_DOWN=${LAB_HOLD_DOWN:-3s} LAB_PANIC=70%
+export LAB_EDGE1_WEB_REGIONS="[eu-west, us-east]"
+S=/run/anyedge-lab/$LAB
+A=$B/anyedge
+ASSERT=${DEMO_ASSERT:-0}
+claims=0 broken=0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: run as root: it loads the XDP program into the kernel (BPF_PROG_TEST_RUN)" >&2
+	echo "demo: run as root: it builds network namespaces and loads XDP programs" >&2
 	exit 1
 fi
-say() { printf '\n%s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-show() { # replay the capture with the given --down list, label each packet
-	"$A" replay --config "$P" --pcap "$tmp/clients.pcap" ${1:+--down "$1"} |
-		paste -d' ' "$tmp/labels" - | sed 's/^/    /'
+
+say() { printf '%s  %s\n' "$(date -u +%H:%M:%S.%3N)" "$*"; }
+claim() { # description, command: checked, and counted in DEMO_ASSERT mode
+	d=$1
+	shift
+	claims=$((claims + 1))
+	if "$@"; then
+		[ "$ASSERT" = 1 ] && echo "          ok: $d"
+	else
+		broken=$((broken + 1))
+		echo "          NOT AS CLAIMED: $d"
+	fi
+}
+now_ms() { date +%s%3N; }
+served_by() { ip netns exec "$LAB-c$1" curl -s -m 1 "http://$2/" 2>/dev/null; }
+edge_of_route() { # which edge the upstream sends the VIP to now
+	case $(ip -n "$LAB-up" route get 192.0.2.1 2>/dev/null) in
+	*198.18.1.2*) echo edge1 ;; *198.18.2.2*) echo edge2 ;; *) echo none ;;
+	esac
+}
+set_state() {
+	st=$1
+	shift
+	for b in "$@"; do
+		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
+	done
+}
+# until_served CLIENT PATTERN SECONDS: ms until a new request from CLIENT is served by PATTERN
+until_served() {
+	t0=$(now_ms)
+	i=0
+	while [ $i -lt $(($3 * 20)) ]; do
+		case $(served_by "$1" 192.0.2.1) in $2) echo $(($(now_ms) - t0)); return 0 ;; esac
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo -1
+	return 1
+}
+# marks: read only what the logs and the route monitor say after this point
+mark() { m1=$(wc -l <"$S/edged1.log"); mm=$(wc -l <"$S/monitor.txt"); }
+m1=0 mm=0
+wait_log1() { # PATTERN SECONDS: edge1's log, since the mark
+	i=0
+	while [ $i -lt $(($2 * 20)) ]; do
+		tail -n +$((m1 + 1)) "$S/edged1.log" | grep -q -E "$1" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+log1_ms() { # PATTERN: UTC ms of edge1's first log line matching since the mark
+	t=$(tail -n +$((m1 + 1)) "$S/edged1.log" | grep -E "$1" | head -n 1 | cut -c1-23)
+	[ -n "$t" ] && date -u -d "$t" +%s%3N || echo 0
+}
+route_ms() { # PATTERN: ms of the upstream's first route change matching since the mark
+	t=$(tail -n +$((mm + 1)) "$S/monitor.txt" | grep -v Deleted | grep -E "$1" | head -n 1 |
+		cut -c2-27)
+	[ -n "$t" ] && date -u -d "$t" +%s%3N || echo 0
+}
+api() { # EDGE CLI-ARGS...
+	n=$1
+	shift
+	nsenter --net=/run/netns/"$LAB-e$n" "$A" "$@" --config "$S/edge$n.yaml"
 }
 
-"$A" check "$P"
-# one packet each: two EU clients, two US clients, an IPv6 client, a write to the database VIP,
-# and a packet for an address that is no VIP
-"$B/tests/mkpcap" "$tmp/clients.pcap" \
-	src=203.0.113.130,sport=40001 src=203.0.113.131,sport=40002 \
-	src=203.0.113.5,sport=40003 src=203.0.113.6,sport=40004 \
-	src=2001:db8:c0::5,dst=2001:db8:ff::1,sport=40005 \
-	src=203.0.113.130,dst=192.0.2.2,dport=5432 \
-	src=203.0.113.130,dst=198.51.100.99
-cat >"$tmp/labels" <<'LABELS'
-EU client 203.0.113.130  -> web 192.0.2.1:443     
-EU client 203.0.113.131  -> web 192.0.2.1:443     
-US client 203.0.113.5    -> web 192.0.2.1:443     
-US client 203.0.113.6    -> web 192.0.2.1:443     
-EU client 2001:db8:c0::5 -> web6 [2001:db8:ff::1] 
-EU client 203.0.113.130  -> db 192.0.2.2:5432     
-EU client 203.0.113.130  -> 198.51.100.99 (no VIP)
-LABELS
+teardown() {
+	# for the tests: every PID the lab recorded, to check none outlives the teardown
+	[ -n "${DEMO_PIDS_OUT:-}" ] && cat "$S"/*.pid >"$DEMO_PIDS_OUT" 2>/dev/null
+	for n in 1 2; do
+		[ -f "$S/edged$n.pid" ] && kill "$(cat "$S/edged$n.pid")" 2>/dev/null
+	done
+	[ -f "$S/monitor.pid" ] && kill "$(cat "$S/monitor.pid")" 2>/dev/null
+	sleep 0.3
+	for n in 1 2; do
+		[ -f "$S/edge$n.yaml" ] && nsenter --net=/run/netns/"$LAB-e$n" "$B/anyedged" \
+			--config "$S/edge$n.yaml" --detach >/dev/null 2>&1
+	done
+	sh scripts/lab.sh down >/dev/null 2>&1
+}
 
-say "1. every region up: each client goes to its nearest region (clients: in $P)"
-show ""
-say "2. eu-west fails: EU clients move to their next preference; writes stay on the primary"
-show eu-west
-say "3. us-east fails too: the database VIP (active-passive, primary us-east) drops new flows
-          rather than send writes to another region on this edge's own word"
-show eu-west,us-east
-say "Per-packet cost of the program (anyedge bench, net of an XDP_PASS floor):"
-"$A" bench --config "$P" --pcap "$tmp/clients.pcap" --repeat 2000
+say "building the lab $LAB: two clients, an upstream router, two edges, three regions"
+sh scripts/lab.sh up >/dev/null || { teardown; exit 1; }
+[ "${KEEP:-0}" = 1 ] || trap teardown EXIT
+trap 'exit 1' INT TERM
+ip -n "$LAB-up" -ts monitor route >"$S/monitor.txt" 2>&1 &
+echo $! >"$S/monitor.pid"
+for n in 1 2; do
+	nsenter --net=/run/netns/"$LAB-e$n" "$B/anyedged" --config "$S/edge$n.yaml" \
+		>"$S/edged$n.log" 2>&1 &
+	echo $! >"$S/edged$n.pid"
+done
+say "anyedged started on edge1 (eu-west) and edge2 (us-east); waiting for probes and BGP"
+i=0
+until [ "$(birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 2>/dev/null | grep -c 'unicast')" -ge 2 ]; do
+	[ $i -lt 200 ] || break
+	sleep 0.1
+	i=$((i + 1))
+done
+birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 | sed -n '2,$p' | sed 's/^/          upstream: /'
+
+echo
+say "1. clients reach the VIP 192.0.2.1 and are served by their nearest region"
+eu=$(served_by eu 192.0.2.1)
+us=$(served_by us 192.0.2.1)
+say "   EU client 203.0.113.140 -> $eu   (through $(edge_of_route))"
+say "   US client 203.0.113.10  -> $us"
+claim "EU client served by eu-west" sh -c "case '$eu' in eu-west/*) ;; *) exit 1 ;; esac"
+claim "US client served by us-east" sh -c "case '$us' in us-east/*) ;; *) exit 1 ;; esac"
+
+echo
+say "2. eu-west's health endpoints fail (probes every 1 s, fall 2)"
+set_state NOT_READY eu1 eu2
+rto_fail=$(until_served eu "us-east/*" 10)
+say "   EU clients now -> $(served_by eu 192.0.2.1): first request served by us-east $rto_fail ms after the failure"
+claim "failover within interval x fall + 1 s (3000 ms)" [ "$rto_fail" -ge 0 ] && [ "$rto_fail" -le 3000 ]
+
+echo
+say "3. eu-west recovers: traffic returns only after rise (2) passing probes"
+set_state "READY 0 active" eu1 eu2
+rto_back=$(until_served eu "eu-west/*" 10)
+say "   EU clients back on eu-west $rto_back ms after the recovery"
+claim "EU clients back on eu-west" [ "$rto_back" -ge 0 ]
+
+echo
+say "4. edge1 loses every region it may serve web from (its policy: eu-west, us-east)"
+mark
+t_fail=$(now_ms)
+set_state NOT_READY eu1 eu2 us1 us2
+wait_log1 "bgp: web withdraw" 10
+t_dec=$(log1_ms "bgp: web withdraw")
+i=0
+while [ "$(edge_of_route)" != edge2 ] && [ $i -lt 100 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+t_route=$(route_ms "^\[.*\] 192.0.2.1 via 198.18.2.2")
+rto_edge=$(until_served eu "ap-south/*" 10)
+t_served=$(now_ms)
+say "   edge1 decided to withdraw $((t_dec - t_fail)) ms after the failure; the upstream's route"
+say "   moved to edge2 $((t_route - t_dec)) ms after that decision:"
+birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 | sed -n '2,$p' | sed 's/^/          upstream: /'
+say "   EU client now -> $(served_by eu 192.0.2.1), US client -> $(served_by us 192.0.2.1) (through $(edge_of_route))"
+claim "withdrawal seen at the upstream within 2 s of the decision" \
+	[ "$t_route" -gt 0 ] && [ $((t_route - t_dec)) -le 2000 ]
+claim "clients keep being served through the other edge" [ "$rto_edge" -ge 0 ]
+set_state "READY 0 active" eu1 eu2 us1 us2
+say "   regions recover; edge1 re-announces after its hold-down ($LAB_HOLD_DOWN)"
+i=0
+while [ "$(edge_of_route)" != edge1 ] && [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+say "   the upstream routes the VIP through $(edge_of_route) again"
+
+echo
+say "5. the active-passive db VIP (192.0.2.2, primary us-east) is promoted to eu-west"
+set_state "READY 8 active" eu1 eu2
+sleep 2.5
+say "   eu-west's replicas report 8 s of replica lag; promote with --max-lag 5:"
+out=$(api 1 failover --from us-east --to eu-west --max-lag 5 2>&1)
+rc=$?
+echo "$out" | sed 's/^/          edge1: /'
+claim "promotion refused for replica lag" [ $rc -ne 0 ]
+set_state "READY 1 active" eu1 eu2
+sleep 2.5
+say "   lag down to 1 s; promote on every edge (two edges must never split writes):"
+ok=0
+for n in 1 2; do
+	api $n failover --from us-east --to eu-west --max-lag 5 2>&1 | sed "s/^/          edge$n: /"
+	ok=$((ok + 1))
+done
+db=$(ip netns exec "$LAB-cus" curl -s -m 1 http://192.0.2.2:5432/ 2>/dev/null)
+say "   US client -> db 192.0.2.2:5432 served by $db"
+claim "db served by eu-west after the promotion" sh -c "case '$db' in eu-west/*) ;; *) exit 1 ;; esac"
+
+echo
+say "Recovery times measured in this run"
+printf '          %-58s %8s\n' "event" "ms"
+printf '          %-58s %8s\n' "eu-west fails -> EU client served by us-east" "$rto_fail"
+printf '          %-58s %8s\n' "eu-west recovers -> EU client back on eu-west" "$rto_back"
+printf '          %-58s %8s\n' "edge1's regions fail -> edge1 decides to withdraw" "$((t_dec - t_fail))"
+printf '          %-58s %8s\n' "edge1 decides -> upstream route moves to edge2" "$((t_route - t_dec))"
+printf '          %-58s %8s\n' "edge1's regions fail -> EU client served through edge2" "$((t_served - t_fail))"
+
+if [ "${KEEP:-0}" = 1 ]; then
+	cat <<EOF
+
+The lab stays up (KEEP=1). To look around:
+  ip netns exec $LAB-ceu curl http://192.0.2.1/        # an EU client
+  ip netns exec $LAB-e1 $A status --config $S/edge1.yaml
+  ip netns exec $LAB-e1 curl -s http://127.0.0.1:9181/api/v1/state
+  birdc -s $S/bird-up.ctl show route                   # the upstream's table
+  birdc -s $S/bird-e1.ctl show protocols               # edge1's BIRD
+  echo NOT_READY > $S/eu1.state                        # fail a backend's health endpoint
+  logs: $S/edged1.log $S/edged2.log
+Tear it down with: LAB=$LAB sh scripts/lab.sh down   (and kill the anyedged PIDs in $S/edged*.pid)
+EOF
+fi
+[ "$ASSERT" = 1 ] && echo "$((claims - broken)) passed, $broken failed"
+[ "$broken" -eq 0 ]

@@ -110,7 +110,7 @@ vips:
     address: $VIP_WEB
     ports: [tcp/80, tcp/7]
     mode: active-active
-    regions: [us-east, eu-west, ap-south]
+    regions: $(eval echo "\${LAB_EDGE${n}_WEB_REGIONS:-[us-east, eu-west, ap-south]}")
     announce: {prefix: 192.0.2.1/32}
   - name: db
     address: $VIP_DB
@@ -121,6 +121,7 @@ vips:
     announce: {prefix: 192.0.2.2/32}
 bgp: {bird_socket: $STATE/bird-e$n.ctl, state_dir: $STATE/bird-e$n,
       hold_down: ${LAB_HOLD_DOWN:-5s}, session: upstream, drain_wait: ${LAB_DRAIN_WAIT:-5s}${LAB_BGP_EXTRA:-}}
+safety: {panic_threshold: ${LAB_PANIC:-50%}}
 api: {listen: 127.0.0.1:918$n}
 dataplane: {ring_size: 65537, flow_table_size: 65536}
 EOF
@@ -141,7 +142,8 @@ EOF
 protocol bgp edge$n {
 	local 198.18.$n.1 as 65000;
 	neighbor 198.18.$n.2 as 6500$n;
-	ipv4 { import all; export none; };
+	# edge1 is the best path while it announces; edge2 takes over when it withdraws
+	ipv4 { import filter { bgp_local_pref = $((300 - 100 * n)); accept; }; export none; };
 }
 EOF
 	done

@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make demo`'s claims, asserted: the demo runs on its own lab (unique prefix) with
+# DEMO_ASSERT=1, which checks nearest-region serving, failover within interval x fall + 1 s,
+# the withdrawal at the upstream within 2 s of the edge's decision, clients served through the
+# other edge, and the guarded promotion. Then: no namespace or process of it is left.
+set -u
+B=${B:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+[ "$(id -u)" -eq 0 ] || { echo "t_demo: needs root"; exit 77; }
+for t in bird birdc ethtool nsenter curl; do
+	command -v $t >/dev/null || { echo "t_demo: no $t"; exit 77; }
+done
+lab=ae$$m
+pids=$(mktemp /tmp/t_demo.XXXXXX)
+trap 'rm -f "$pids"' EXIT
+
+DEMO_ASSERT=1 DEMO_PIDS_OUT=$pids LAB=$lab B=$B sh scripts/demo.sh
+rc=$?
+pass=0 fail=0
+if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a demo claim"; fi
+left=$(ip netns list | grep -c "^$lab-")
+if [ "$left" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $left namespaces left"; fi
+# running, not a zombie awaiting its reaper; give the last SIGKILLs a moment
+running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+i=0
+while [ $i -lt 20 ]; do
+	alive=""
+	for p in $(cat "$pids"); do
+		running "$p" && alive="$alive $p"
+	done
+	[ -z "$alive" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -z "$alive" ] && [ -s "$pids" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: processes left:$alive"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
