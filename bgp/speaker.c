@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bird_conf.h"
+#include "clock.h"
 #include "bird_ctl.h"
 #include "log.h"
 #include "speaker.h"
@@ -36,22 +37,6 @@ struct speaker {
 	const struct health *h;
 	bool edge_healthy;
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static uint64_t real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The VIP and flavour a protocol name stands for; -1 when it is none of ours. */
 static int vip_of_proto(const struct speaker *s, const char *name, bool *twin)

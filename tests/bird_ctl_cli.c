@@ -21,14 +21,7 @@
 
 #include "../bgp/bird_ctl.h"
 #include "log.h"
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "clock.h"
 
 static uint64_t wall_ms(void)
 {

@@ -130,8 +130,8 @@ expect 200 "GET /health/ready" "$URL/health/ready"
 check "ready body: READY, region, active, bird, regions_up, lag" body_has \
 	"j['status']=='READY' and j['region']=='eu-west' and j['system_mode']=='active' and j['bird']['connected'] is False and j['regions_up']==3 and 'replica_lag_seconds' in j"
 expect 200 "GET /api/v1/state" "$URL/api/v1/state"
-check "state: 3 regions, 6 backends, 2 VIPs, announcements []" body_has \
-	"len(j['regions'])==3 and len(j['backends'])==6 and len(j['vips'])==2 and j['announcements']==[]"
+check "state: 3 regions, 6 backends, 2 VIPs, 2 announcements (prefix, state, since)" body_has \
+	"len(j['regions'])==3 and len(j['backends'])==6 and len(j['vips'])==2 and sorted(a['prefix'] for a in j['announcements'])==['192.0.2.1/32','192.0.2.2/32'] and all(a['state'] in ('announced','withdrawn','draining') and 'since' in a for a in j['announcements'])"
 check "state: region since/why, backend health/last probe/latency/weight/drained" body_has \
 	"all(r['since'] and r['why'] for r in j['regions']) and all(b['health']=='up' and b['last_probe']['latency_seconds']>0 and b['weight']==100 and b['drained'] is False for b in j['backends'])"
 check "state: VIP mode, current primary, serving regions" body_has \

@@ -26,8 +26,8 @@ struct kernel;
 /* Open netlink for ifname. gateway: the policy's gateway, or family 0 to take the next hop of
  * the kernel's route toward toward (a backend address). 0 or -errno (-ENODEV: no such link).
  */
-int kernel_open(const char *ifname, const struct inet_addr *gateway,
-		const struct inet_addr *toward, struct kernel **out);
+int kernel_open(const char *ifname, const struct inet_addr *gateway, const struct inet_addr *toward,
+		struct kernel **out);
 void kernel_close(struct kernel *k);
 /* Current facts. */
 void kernel_facts(const struct kernel *k, struct link_facts *out);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "probe.h"
+#include "clock.h"
 
 /* ---------- probe_parse_body ---------- */
 
@@ -288,14 +289,6 @@ static void sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Read the request head; false when the peer went away first. */

@@ -10,23 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "edge.h"
 #include "log.h"
 
 uint64_t edge_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return real_ms();
 }
 
 static void on_probe(void *ctx, size_t index, const struct probe_result *r)
