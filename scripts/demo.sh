@@ -21,6 +21,7 @@ export B LAB=${LAB:-aedemo} LAB_BGP=1 LAB_HOLD_DOWN=${LAB_HOLD_DOWN:-3s} LAB_PAN
 export LAB_EDGE1_WEB_REGIONS="[eu-west, us-east]"
 S=/run/anyedge-lab/$LAB
 A=$B/anyedge
+. scripts/lab-lib.sh
 ASSERT=${DEMO_ASSERT:-0}
 claims=0 broken=0
 
@@ -41,48 +42,26 @@ claim() { # description, command: checked, and counted in DEMO_ASSERT mode
 		echo "          NOT AS CLAIMED: $d"
 	fi
 }
-now_ms() { date +%s%3N; }
-served_by() { ip netns exec "$LAB-c$1" curl -s -m 1 "http://$2/" 2>/dev/null; }
 edge_of_route() { # which edge the upstream sends the VIP to now
 	case $(ip -n "$LAB-up" route get 192.0.2.1 2>/dev/null) in
 	*198.18.1.2*) echo edge1 ;; *198.18.2.2*) echo edge2 ;; *) echo none ;;
 	esac
-}
-set_state() {
-	st=$1
-	shift
-	for b in "$@"; do
-		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
-	done
 }
 # until_served CLIENT PATTERN SECONDS: ms until a new request from CLIENT is served by PATTERN
 until_served() {
 	t0=$(now_ms)
 	i=0
 	while [ $i -lt $(($3 * 20)) ]; do
-		case $(served_by "$1" 192.0.2.1) in $2) echo $(($(now_ms) - t0)); return 0 ;; esac
+		case $(served_by "$1") in $2) echo $(($(now_ms) - t0)); return 0 ;; esac
 		sleep 0.05
 		i=$((i + 1))
 	done
 	echo -1
 	return 1
 }
-# marks: read only what the logs and the route monitor say after this point
-mark() { m1=$(wc -l <"$S/edged1.log"); mm=$(wc -l <"$S/monitor.txt"); }
-m1=0 mm=0
-wait_log1() { # PATTERN SECONDS: edge1's log, since the mark
-	i=0
-	while [ $i -lt $(($2 * 20)) ]; do
-		tail -n +$((m1 + 1)) "$S/edged1.log" | grep -q -E "$1" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
-log1_ms() { # PATTERN: UTC ms of edge1's first log line matching since the mark
-	t=$(tail -n +$((m1 + 1)) "$S/edged1.log" | grep -E "$1" | head -n 1 | cut -c1-23)
-	[ -n "$t" ] && date -u -d "$t" +%s%3N || echo 0
-}
+# the route monitor's mark, beside the log's (mark, in lab-lib.sh)
+mark_routes() { mm=$(wc -l <"$S/monitor.txt"); }
+mm=0
 route_ms() { # PATTERN: ms of the upstream's first route change matching since the mark
 	t=$(tail -n +$((mm + 1)) "$S/monitor.txt" | grep -v Deleted | grep -E "$1" | head -n 1 |
 		cut -c2-27)
@@ -97,16 +76,8 @@ api() { # EDGE CLI-ARGS...
 teardown() {
 	# for the tests: every PID the lab recorded, to check none outlives the teardown
 	[ -n "${DEMO_PIDS_OUT:-}" ] && cat "$S"/*.pid >"$DEMO_PIDS_OUT" 2>/dev/null
-	for n in 1 2; do
-		[ -f "$S/edged$n.pid" ] && kill "$(cat "$S/edged$n.pid")" 2>/dev/null
-	done
 	[ -f "$S/monitor.pid" ] && kill "$(cat "$S/monitor.pid")" 2>/dev/null
-	sleep 0.3
-	for n in 1 2; do
-		[ -f "$S/edge$n.yaml" ] && nsenter --net=/run/netns/"$LAB-e$n" "$B/anyedged" \
-			--config "$S/edge$n.yaml" --detach >/dev/null 2>&1
-	done
-	sh scripts/lab.sh down >/dev/null 2>&1
+	stop_lab
 }
 
 say "building the lab $LAB: two clients, an upstream router, two edges, three regions"
@@ -115,11 +86,8 @@ sh scripts/lab.sh up >/dev/null || { teardown; exit 1; }
 trap 'exit 1' INT TERM
 ip -n "$LAB-up" -ts monitor route >"$S/monitor.txt" 2>&1 &
 echo $! >"$S/monitor.pid"
-for n in 1 2; do
-	nsenter --net=/run/netns/"$LAB-e$n" "$B/anyedged" --config "$S/edge$n.yaml" \
-		>"$S/edged$n.log" 2>&1 &
-	echo $! >"$S/edged$n.pid"
-done
+start_edged 1
+start_edged 2
 say "anyedged started on edge1 (eu-west) and edge2 (us-east); waiting for probes and BGP"
 i=0
 until [ "$(birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 2>/dev/null | grep -c 'unicast')" -ge 2 ]; do
@@ -131,8 +99,8 @@ birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 | sed -n '2,$p' | sed 's/^/   
 
 echo
 say "1. clients reach the VIP 192.0.2.1 and are served by their nearest region"
-eu=$(served_by eu 192.0.2.1)
-us=$(served_by us 192.0.2.1)
+eu=$(served_by eu)
+us=$(served_by us)
 say "   EU client 203.0.113.140 -> $eu   (through $(edge_of_route))"
 say "   US client 203.0.113.10  -> $us"
 claim "EU client served by eu-west" sh -c "case '$eu' in eu-west/*) ;; *) exit 1 ;; esac"
@@ -142,7 +110,7 @@ echo
 say "2. eu-west's health endpoints fail (probes every 1 s, fall 2)"
 set_state NOT_READY eu1 eu2
 rto_fail=$(until_served eu "us-east/*" 10)
-say "   EU clients now -> $(served_by eu 192.0.2.1): first request served by us-east $rto_fail ms after the failure"
+say "   EU clients now -> $(served_by eu): first request served by us-east $rto_fail ms after the failure"
 claim "failover within interval x fall + 1 s (3000 ms)" [ "$rto_fail" -ge 0 ] && [ "$rto_fail" -le 3000 ]
 
 echo
@@ -155,10 +123,11 @@ claim "EU clients back on eu-west" [ "$rto_back" -ge 0 ]
 echo
 say "4. edge1 loses every region it may serve web from (its policy: eu-west, us-east)"
 mark
+mark_routes
 t_fail=$(now_ms)
 set_state NOT_READY eu1 eu2 us1 us2
-wait_log1 "bgp: web withdraw" 10
-t_dec=$(log1_ms "bgp: web withdraw")
+wait_log "bgp: web withdraw" 10
+t_dec=$(log_ms "bgp: web withdraw")
 i=0
 while [ "$(edge_of_route)" != edge2 ] && [ $i -lt 100 ]; do
 	sleep 0.02
@@ -170,7 +139,7 @@ t_served=$(now_ms)
 say "   edge1 decided to withdraw $((t_dec - t_fail)) ms after the failure; the upstream's route"
 say "   moved to edge2 $((t_route - t_dec)) ms after that decision:"
 birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 | sed -n '2,$p' | sed 's/^/          upstream: /'
-say "   EU client now -> $(served_by eu 192.0.2.1), US client -> $(served_by us 192.0.2.1) (through $(edge_of_route))"
+say "   EU client now -> $(served_by eu), US client -> $(served_by us) (through $(edge_of_route))"
 claim "withdrawal seen at the upstream within 2 s of the decision" \
 	[ "$t_route" -gt 0 ] && [ $((t_route - t_dec)) -le 2000 ]
 claim "clients keep being served through the other edge" [ "$rto_edge" -ge 0 ]

@@ -15,75 +15,32 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 export LAB=ae$$d B
 S=/run/anyedge-lab/$LAB
-NS_E=$LAB-e1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # description, command
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-now_ms() { date +%s%3N; }
-
-[ "$(id -u)" -eq 0 ] || { echo "t_anyedged: needs root"; exit 77; }
-for t in ethtool nsenter curl python3; do
-	command -v $t >/dev/null || { echo "t_anyedged: no $t"; exit 77; }
-done
+. tests/lib.sh
+require ethtool nsenter curl python3
 
 cleanup() {
 	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
-	if [ -f "$S/edged1.pid" ]; then
-		kill "$(cat "$S/edged1.pid")" 2>/dev/null
-		sleep 0.2
-	fi
-	[ -f "$S/edge1.yaml" ] && nsenter --net=/run/netns/$NS_E "$B/anyedged" \
-		--config "$S/edge1.yaml" --detach >/dev/null 2>&1
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
-	sh scripts/lab.sh down >/dev/null 2>&1
+	stop_lab
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-start_daemon() {
-	nsenter --net=/run/netns/$NS_E "$B/anyedged" --config "$S/edge1.yaml" \
-		>>"$S/edged1.log" 2>&1 &
-	echo $! >"$S/edged1.pid"
-}
-
-# mark: remember where the daemon's log ends; wait_log then reads only what comes after
-mark() { mark_at=$(wc -l <"$S/edged1.log" 2>/dev/null || echo 0); }
-mark_at=0
-# wait_log PATTERN COUNT SECONDS: COUNT lines matching PATTERN since the mark
-wait_log() {
+wait_regions_up() { # all three, from probes
 	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		n=$(tail -n +$((mark_at + 1)) "$S/edged1.log" 2>/dev/null | grep -c -E "$1")
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.1
+	while [ $i -lt 200 ]; do
+		[ "$(grep -c -E "region (us-east|eu-west|ap-south) up" "$S/edged1.log")" -ge 3 ] &&
+			return 0
+		sleep 0.05
 		i=$((i + 1))
 	done
 	return 1
 }
 
-# who answers a new connection from client ns $1 (us|eu): "region/backend", or "" on failure
-served_by() {
-	ip netns exec "$LAB-c$1" curl -s -m 1 "http://192.0.2.1/" 2>/dev/null
-}
-
-# states: set every backend of the list to STATE ("READY 0 active", "NOT_READY")
-set_state() {
-	st=$1
-	shift
-	for b in "$@"; do
-		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
-	done
-}
-
 sh scripts/lab.sh up || { echo "t_anyedged: lab did not come up"; exit 1; }
-start_daemon
-check "daemon attached" wait_log "attached to up1 in (native|generic) mode" 1 5
-check "all three regions up from probes" wait_log "region (us-east|eu-west|ap-south) up" 3 10
+start_edged 1
+check "daemon attached" wait_log "attached to up1 in (native|generic) mode" 5
+check "all three regions up from probes" wait_regions_up
 
 # 1. nearest region
 case $(served_by eu) in eu-west/*) ok "EU client served by eu-west" ;; *) bad "EU client not served by eu-west" ;; esac
@@ -97,12 +54,12 @@ sleep 1
 sed -i 's/- {address: 198.51.100.12}/- {address: 198.51.100.12, weight: 50}/' "$S/edge1.yaml"
 mark
 kill -HUP "$(cat "$S/edged1.pid")"
-check "policy reloaded" wait_log "edge: reloaded" 1 5
+check "policy reloaded" wait_log "edge: reloaded" 5
 cp "$S/edge1.yaml" "$S/edge1.good"
 printf 'vips:\n  - name: [broken\n' >>"$S/edge1.yaml"
 mark
 kill -HUP "$(cat "$S/edged1.pid")"
-check "broken policy refused" wait_log "reload refused" 1 5
+check "broken policy refused" wait_log "reload refused" 5
 check "refusal names file:line:col" grep -q "$S/edge1.yaml:[0-9]*:[0-9]*: error:" "$S/edged1.log"
 case $(served_by eu) in eu-west/*) ok "steering unchanged after the refused reload" ;; *) bad "steering changed after a refused reload" ;; esac
 cp "$S/edge1.good" "$S/edge1.yaml"
@@ -111,8 +68,8 @@ kill -9 "$(cat "$S/edged1.pid")"
 sleep 0.5
 case $(served_by eu) in eu-west/*) ok "still forwarding with no controller" ;; *) bad "forwarding stopped with the controller" ;; esac
 mark
-start_daemon
-check "restart adopted the pinned maps" wait_log "adopted pinned maps" 1 5
+start_edged 1
+check "restart adopted the pinned maps" wait_log "adopted pinned maps" 5
 sleep 2
 touch "$S/flow.stop"
 wait "$(cat "$S/flow.pid")"
@@ -140,14 +97,14 @@ fi
 check "region down logged with evidence" grep -q "region eu-west down: 0 of 2 backends passing" "$S/edged1.log"
 mark
 set_state "READY 0 active" eu1 eu2
-check "eu-west back after rise" wait_log "region eu-west up" 1 10
+check "eu-west back after rise" wait_log "region eu-west up" 10
 sleep 0.2
 case $(served_by eu) in eu-west/*) ok "EU client back on eu-west" ;; *) bad "EU client not back on eu-west" ;; esac
 
 # 4. the panic guard: every health endpoint fails at once; steering stays as it was
 mark
 set_state NOT_READY us1 us2 eu1 eu2 ap1 ap2
-check "panic guard holds" wait_log "PANIC GUARD ENTERED" 1 10
+check "panic guard holds" wait_log "PANIC GUARD ENTERED" 10
 sleep 2.5
 case $(served_by eu) in */*) ok "EU clients still served under the panic guard" ;; *) bad "EU clients dropped under the panic guard" ;; esac
 case $(served_by us) in */*) ok "US clients still served under the panic guard" ;; *) bad "US clients dropped under the panic guard" ;; esac
@@ -157,14 +114,12 @@ set_state "READY 0 active" us1 us2 eu1 eu2 ap1 ap2
 kill "$(cat "$S/edged1.pid")"
 sleep 0.5
 case $(served_by eu) in */*) ok "SIGTERM leaves the edge forwarding" ;; *) bad "SIGTERM stopped forwarding" ;; esac
-nsenter --net=/run/netns/$NS_E "$B/anyedged" --config "$S/edge1.yaml" --detach >/dev/null 2>&1
+nsenter --net=/run/netns/"$LAB-e1" "$B/anyedged" --config "$S/edge1.yaml" --detach >/dev/null 2>&1
 check "--detach removed the pins" [ ! -d "/sys/fs/bpf/anyedge/$LAB-edge1" ]
-check "--detach removed the program" sh -c "! ip -n $NS_E link show up1 | grep -q xdp"
+check "--detach removed the program" sh -c "! ip -n $LAB-e1 link show up1 | grep -q xdp"
 rm -f "$S/edged1.pid"
 
 cleanup
 trap - EXIT
-left=$(ip netns list | grep -c "^$LAB-")
-check "no namespaces left" [ "$left" -eq 0 ]
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check "no namespaces left" [ "$(ip netns list | grep -c "^$LAB-")" -eq 0 ]
+finish

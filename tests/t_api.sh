@@ -18,19 +18,8 @@ S=/run/anyedge-lab/$LAB
 NS_E=$LAB-e1
 URL=http://127.0.0.1:9181
 TOKEN=t0ken-$$
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # description, command
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-[ "$(id -u)" -eq 0 ] || { echo "t_api: needs root"; exit 77; }
-for t in ethtool nsenter curl python3; do
-	command -v $t >/dev/null || { echo "t_api: no $t"; exit 77; }
-done
+. tests/lib.sh
+require ethtool nsenter curl python3
 # Debian's python3-prometheus-client is importable by the system python3, which a python3
 # earlier on PATH (pyenv, venv) may not be
 PROM_PY=
@@ -43,14 +32,8 @@ done
 cleanup() {
 	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
 	[ -f "$S/big.pid" ] && kill "$(cat "$S/big.pid")" 2>/dev/null
-	if [ -f "$S/edged1.pid" ]; then
-		kill "$(cat "$S/edged1.pid")" 2>/dev/null
-		sleep 0.3
-	fi
-	[ -f "$S/edge1.yaml" ] && nsenter --net=/run/netns/$NS_E "$B/anyedged" \
-		--config "$S/edge1.yaml" --detach >/dev/null 2>&1
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
-	sh scripts/lab.sh down >/dev/null 2>&1
+	stop_lab
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -97,14 +80,6 @@ wait_state() {
 }
 region() { echo "[r for r in j['regions'] if r['name']=='$1'][0]"; }
 vip() { echo "[v for v in j['vips'] if v['name']=='$1'][0]"; }
-set_state() { # STATE backend...
-	st=$1
-	shift
-	for b in "$@"; do
-		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
-	done
-}
-served_by() { ip netns exec "$LAB-c$1" curl -s -m 1 "http://192.0.2.1/" 2>/dev/null; }
 cli() { ip netns exec "$NS_E" "$B/anyedge" "$@"; }
 wait_api() {
 	i=0

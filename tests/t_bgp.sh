@@ -18,46 +18,16 @@ export LAB=ae$$g LAB_BGP=1 LAB_HOLD_DOWN=3s LAB_DRAIN_WAIT=3s B
 # the second flap suppresses: 1500, decayed a little, plus 1500 > 2000
 export LAB_BGP_EXTRA=", damping: {penalty: 1500, half_life: 60s, suppress: 2000, reuse: 750}"
 S=/run/anyedge-lab/$LAB
-NS_E=$LAB-e1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-now_ms() { date +%s%3N; }
-
-[ "$(id -u)" -eq 0 ] || { echo "t_bgp: needs root"; exit 77; }
-for t in bird birdc ethtool nsenter curl; do
-	command -v $t >/dev/null || { echo "t_bgp: no $t"; exit 77; }
-done
+. tests/lib.sh
+require bird birdc ethtool nsenter curl
 
 cleanup() {
-	if [ -f "$S/edged1.pid" ]; then
-		kill "$(cat "$S/edged1.pid")" 2>/dev/null
-		sleep 0.2
-	fi
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
-	[ -f "$S/edge1.yaml" ] && nsenter --net=/run/netns/$NS_E "$B/anyedged" \
-		--config "$S/edge1.yaml" --detach >/dev/null 2>&1
-	sh scripts/lab.sh down >/dev/null 2>&1
+	stop_lab
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-mark_at=0
-mark() { mark_at=$(wc -l <"$S/edged1.log" 2>/dev/null || echo 0); }
-wait_log() { # PATTERN SECONDS: a line matching PATTERN since the mark
-	i=0
-	while [ $i -lt $(($2 * 20)) ]; do
-		tail -n +$((mark_at + 1)) "$S/edged1.log" 2>/dev/null | grep -q -E "$1" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 # the upstream's own view of a prefix: "present" or "absent"
 upstream_has() {
 	if birdc -s "$S/bird-up.ctl" show route "$1" 2>/dev/null | grep -q "^$1"; then
@@ -78,23 +48,6 @@ wait_upstream() {
 	return 1
 }
 wait_upq() { wait_upstream "$@" >/dev/null; }
-set_state() {
-	st=$1
-	shift
-	for b in "$@"; do
-		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
-	done
-}
-# the decision's log time (UTC ms) of the last line matching PATTERN
-log_ms() {
-	t=$(grep -E "$1" "$S/edged1.log" | tail -n 1 | cut -c1-23)
-	[ -n "$t" ] && echo $(($(date -u -d "$t" +%s%3N)))
-}
-start_daemon() {
-	nsenter --net=/run/netns/$NS_E "$B/anyedged" --config "$S/edge1.yaml" \
-		>>"$S/edged1.log" 2>&1 &
-	echo $! >"$S/edged1.pid"
-}
 
 sh scripts/lab.sh up || { echo "t_bgp: lab did not come up"; exit 1; }
 i=0
@@ -107,7 +60,7 @@ check "eBGP session established" sh -c "birdc -s $S/bird-up.ctl show protocols |
 check "nothing announced before anyedged runs" [ "$(upstream_has 192.0.2.1/32)" = absent ]
 
 : >"$S/edged1.log"
-start_daemon
+start_edged 1
 check "web announced once regions are up" wait_upq 192.0.2.1/32 present 10
 check "db announced" wait_upq 192.0.2.2/32 present 5
 check "the route carries the anyedge community" sh -c \
@@ -151,7 +104,7 @@ check "suppressed: not re-announced after the hold-down" [ "$(upstream_has 192.0
 # BIRD killed and restarted: it comes back to what the state files say
 kill -9 "$(cat "$S/bird-e1.pid")"
 mark
-nsenter --net=/run/netns/$NS_E bird -f -c "$S/bird-e1.conf" -s "$S/bird-e1.ctl" \
+nsenter --net=/run/netns/$LAB-e1 bird -f -c "$S/bird-e1.conf" -s "$S/bird-e1.ctl" \
 	-P "$S/bird-e1.birdpid" >>"$S/bird-e1.out" 2>&1 &
 echo $! >"$S/bird-e1.pid"
 check "anyedged reconnected to the restarted BIRD" wait_log "BIRD control socket .* connected" 10
@@ -167,13 +120,13 @@ check "reconcile corrected the drift" wait_log "reconcile: anyedge_web is down i
 check "web back at the upstream" wait_upq 192.0.2.1/32 present 5
 
 # drain: graceful shutdown first, then withdraw; undrain announces again
-nsenter --net=/run/netns/$NS_E "$B/anyedge" drain --edge --config "$S/edge1.yaml" >/dev/null
+nsenter --net=/run/netns/$LAB-e1 "$B/anyedge" drain --edge --config "$S/edge1.yaml" >/dev/null
 check "GRACEFUL_SHUTDOWN community at the upstream during the drain" sh -c \
 	"sleep 0.5; birdc -s $S/bird-up.ctl show route 192.0.2.1/32 all | grep -q '(65535,0)'"
 check "path prepended during the drain" sh -c \
 	"birdc -s $S/bird-up.ctl show route 192.0.2.1/32 all | grep -q 'as_path: 65001 65001'"
 check "withdrawn after drain_wait" wait_upq 192.0.2.1/32 absent 6
-nsenter --net=/run/netns/$NS_E "$B/anyedge" undrain --edge --config "$S/edge1.yaml" >/dev/null
+nsenter --net=/run/netns/$LAB-e1 "$B/anyedge" undrain --edge --config "$S/edge1.yaml" >/dev/null
 check "undrain announces again" wait_upq 192.0.2.1/32 present 6
 check "undrained route has no GRACEFUL_SHUTDOWN" sh -c \
 	"! birdc -s $S/bird-up.ctl show route 192.0.2.1/32 all | grep -q '(65535,0)'"
@@ -182,12 +135,11 @@ check "undrained route has no GRACEFUL_SHUTDOWN" sh -c \
 kill "$(cat "$S/edged1.pid")"
 sleep 0.5
 check "SIGTERM keeps the announcement" [ "$(upstream_has 192.0.2.1/32)" = present ]
-nsenter --net=/run/netns/$NS_E "$B/anyedged" --config "$S/edge1.yaml" --detach >/dev/null 2>&1
+nsenter --net=/run/netns/$LAB-e1 "$B/anyedged" --config "$S/edge1.yaml" --detach >/dev/null 2>&1
 check "--detach withdraws everything" wait_upq 192.0.2.1/32 absent 3
 rm -f "$S/edged1.pid"
 
 cleanup
 trap - EXIT
 check "no namespaces left" [ "$(ip netns list | grep -c "^$LAB-")" -eq 0 ]
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for driving the lab (scripts/lab.sh), sourced by the demo and the end-to-end tests.
+# Needs LAB, B (absolute or relative to the top folder) and S=/run/anyedge-lab/$LAB.
+
+now_ms() { date +%s%3N; }
+
+# set_state STATE backend...: what the backends' health endpoints answer ("READY 0 active",
+# "NOT_READY", "READY 8 active" for 8 s of replica lag); written atomically
+set_state() {
+	st=$1
+	shift
+	for b in "$@"; do
+		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
+	done
+}
+
+# served_by us|eu [ADDR]: which region/backend answers a new request from that client
+served_by() {
+	ip netns exec "$LAB-c$1" curl -s -m 1 "http://${2:-192.0.2.1}/" 2>/dev/null
+}
+
+# start_edged N: anyedged on edge N, log to $S/edgedN.log, PID in $S/edgedN.pid (nsenter
+# execs it, so $! is the daemon itself; the host's bpffs stays visible for its pins)
+start_edged() {
+	nsenter --net=/run/netns/"$LAB-e$1" "$B/anyedged" --config "$S/edge$1.yaml" \
+		>>"$S/edged$1.log" 2>&1 &
+	echo $! >"$S/edged$1.pid"
+}
+
+# stop_lab: every anyedged by PID, their pins and announcements (--detach), then the lab
+stop_lab() {
+	for n in 1 2; do
+		[ -f "$S/edged$n.pid" ] && kill "$(cat "$S/edged$n.pid")" 2>/dev/null
+	done
+	sleep 0.3
+	for n in 1 2; do
+		[ -f "$S/edge$n.yaml" ] && nsenter --net=/run/netns/"$LAB-e$n" "$B/anyedged" \
+			--config "$S/edge$n.yaml" --detach >/dev/null 2>&1
+	done
+	sh scripts/lab.sh down >/dev/null 2>&1
+}
+
+# mark N: later wait_log/log_ms calls read only what edge N logs after this point
+mark() { mark_at=$(wc -l <"$S/edged${1:-1}.log" 2>/dev/null || echo 0); }
+mark_at=0
+
+# wait_log PATTERN SECONDS [N]: edge N's log (default 1) has a line matching PATTERN since the
+# mark; bounded
+wait_log() {
+	i=0
+	while [ $i -lt $(($2 * 20)) ]; do
+		tail -n +$((mark_at + 1)) "$S/edged${3:-1}.log" 2>/dev/null | grep -q -E "$1" &&
+			return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# log_ms PATTERN [N]: UTC ms of the first line of edge N's log matching since the mark
+log_ms() {
+	t=$(tail -n +$((mark_at + 1)) "$S/edged${2:-1}.log" | grep -E "$1" | head -n 1 | cut -c1-23)
+	[ -n "$t" ] && date -u -d "$t" +%s%3N || echo 0
+}
