@@ -49,20 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-passed=0 failed=0
-ok() {
-	echo "ok: $*"
-	passed=$((passed + 1))
-}
-bad() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-check() { # description, command...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
+. "$top/tests/lib.sh"
 # wait_for TENTHS command...: poll until it succeeds, at most TENTHS x 0.1 s.
 wait_for() {
 	n=$1
@@ -261,5 +248,4 @@ check "  ... anyedge_web disabled" wait_for 30 proto_is "$E_SOCK" anyedge_web do
 gone() { u_birdc show route 192.0.2.1/32 | grep -q "Network not found"; }
 check "  ... upstream route withdrawn" wait_for 30 gone
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

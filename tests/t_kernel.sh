@@ -43,20 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-passed=0 failed=0
-ok() {
-	echo "ok: $*"
-	passed=$((passed + 1))
-}
-bad() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-check() { # description, command...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
+. "$top/tests/lib.sh"
 in_e() { ip netns exec "$NS_E" "$@"; }
 in_p() { ip netns exec "$NS_P" "$@"; }
 
@@ -260,5 +247,4 @@ check "watch: link deleted -> up false" wait_match "$w" "$n" "not d['up']"
 check "watch: no dispatch errors" sh -c "! grep -q 'dispatch:' '$tmp/watch.err'"
 check "watch: deletion logged" grep -Eq "was deleted|is gone" "$tmp/watch.err"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
