@@ -257,6 +257,12 @@ static void on_reply(void *ctx, const char *cmd, const struct bird_reply *r)
 			reconcile(s, r);
 		return;
 	}
+	if (!strncmp(cmd, "show route export ", 18)) {
+		/* 8001 Network not found: the session does not carry the prefix */
+		pr_info("bgp: confirmed by `%s`: %s\n", cmd,
+			r->error ? (r->code == 8001 ? "not exported" : r->err) : "exported");
+		return;
+	}
 	if (sscanf(cmd, "%*s %127s", name) != 1 || (v = vip_of_proto(s, name, &twin)) < 0)
 		return;
 	if (r->error) {
