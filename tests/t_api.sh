@@ -177,6 +177,7 @@ expect_post 200 "undrain region eu-west" /api/v1/undrain '{"region":"eu-west"}'
 sleep 0.3
 case $(served_by eu) in eu-west/*) ok "EU client back on eu-west" ;; *) bad "EU client not back on eu-west" ;; esac
 expect_post 200 "drain one backend" /api/v1/drain '{"backend":"198.51.100.71"}'
+check "drain saved in the state file" grep -q "^drained 198.51.100.71$" "$S/opstate/$LAB-edge1.state"
 check "state shows that backend drained" wait_state \
 	"[b for b in j['backends'] if b['address']=='198.51.100.71'][0]['drained']" 2
 to_eu1=0
@@ -214,6 +215,7 @@ check "promotion saved" grep -q "^promote us-east eu-west" "$S/opstate/$LAB-edge
 check "promotion logged as an event" grep -q "operator: failover us-east -> eu-west (forced)" "$S/edged1.log"
 set_state "READY 0 active" eu1 eu2
 check "eu-west up again" wait_state "$(region eu-west)['state']=='up'" 6
+expect_post 200 "drain a backend before the restart" /api/v1/drain '{"backend":"198.51.100.132"}'
 # a restart from nothing pinned: only the state file remembers
 kill "$(cat "$S/edged1.pid")"
 sleep 0.5
@@ -222,6 +224,10 @@ start_daemon
 check "API back after the restart" wait_api
 check "the promotion survived the restart" wait_state "$(vip db)['current_primary']=='eu-west'" 3
 check "restart re-applied it" grep -q "saved promotion us-east -> eu-west re-applied" "$S/edged1.log"
+check "the backend drain survived the restart" wait_state \
+	"[b for b in j['backends'] if b['address']=='198.51.100.132'][0]['drained']" 3
+expect_post 200 "undrain it" /api/v1/undrain '{"backend":"198.51.100.132"}'
+check "undrain saved" sh -c "! grep -q '^drained' '$S/opstate/$LAB-edge1.state'"
 check "eu-west and us-east up after the restart" wait_state \
 	"$(region eu-west)['state']=='up' and $(region us-east)['state']=='up'" 10
 cli failover --from eu-west --to us-east --api "$URL" --token-file "$S/token" >"$S/cli.out"

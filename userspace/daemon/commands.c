@@ -32,6 +32,8 @@ struct ops_state {
 	bool edge_drained;
 	struct ops_promotion *prom;
 	size_t n_prom;
+	char (*drained)[INET_ADDR_STR]; /* backends the operator drained, by address */
+	size_t n_drained;
 };
 
 /* ANYEDGE_STATE_DIR moves it (tests); one file per edge name, like the pin folder. */
@@ -42,10 +44,34 @@ static void ops_state_path(const struct edge *e, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.state", dir && *dir ? dir : OPS_STATE_DIR, e->policy->edge.name);
 }
 
-/* Missing file: empty state. Lines: "edge-drained", "promote SOURCE TARGET MS". */
+/* Drain (or undrain) every backend at addr: one address may serve in two regions, and the
+ * operator means the machine. Returns how many.
+ */
+static size_t ops_drain_addr(struct edge *e, const char *addr, bool drain)
+{
+	const struct policy *p = e->policy;
+	char a[INET_ADDR_STR];
+	size_t r, k, n = 0;
+
+	for (r = 0; r < p->n_regions; r++) {
+		for (k = 0; k < p->regions[r].n_backends; k++) {
+			inet_addr_str(&p->regions[r].backends[k].addr, a, sizeof(a));
+			if (strcmp(a, addr))
+				continue;
+			health_set_admin_drain(&e->health, dp_backend_id(p, r, k), drain,
+					       edge_now_ms());
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Missing file: empty state. Lines: "edge-drained", "promote SOURCE TARGET MS",
+ * "drained ADDR".
+ */
 static int ops_state_read(const struct edge *e, struct ops_state *st)
 {
-	char path[512], line[256], src[POLICY_NAME_MAX], dst[POLICY_NAME_MAX];
+	char path[512], line[256], src[POLICY_NAME_MAX], dst[POLICY_NAME_MAX], addr[INET_ADDR_STR];
 	unsigned long long ms;
 	struct ops_promotion *np;
 	FILE *f;
@@ -60,6 +86,20 @@ static int ops_state_read(const struct edge *e, struct ops_state *st)
 			st->edge_drained = true;
 			continue;
 		}
+		if (sscanf(line, "drained %45s", addr) == 1) {
+			char(*nd)[INET_ADDR_STR] =
+				realloc(st->drained, (st->n_drained + 1) * sizeof(*nd));
+
+			if (!nd) {
+				fclose(f);
+				free(st->prom);
+				free(st->drained);
+				return -ENOMEM;
+			}
+			st->drained = nd;
+			memcpy(nd[st->n_drained++], addr, INET_ADDR_STR);
+			continue;
+		}
 		if (sscanf(line, "promote %63s %63s %llu", src, dst, &ms) != 3)
 			continue; /* comments, and lines of a newer daemon */
 		if (st->n_prom == OPS_STATE_LINES) {
@@ -70,6 +110,7 @@ static int ops_state_read(const struct edge *e, struct ops_state *st)
 		if (!np) {
 			fclose(f);
 			free(st->prom);
+			free(st->drained);
 			return -ENOMEM;
 		}
 		st->prom = np;
@@ -92,6 +133,25 @@ static bool ops_all_on_primary(const struct edge *e)
 		    e->health.serving[v] != (uint8_t)p->vips[v].primary)
 			return false;
 	return true;
+}
+
+/* The backends drained by the operator now, once per address. */
+static void ops_write_drained(FILE *f, const struct edge *e)
+{
+	const struct policy *p = e->policy;
+	char a[INET_ADDR_STR], last[INET_ADDR_STR] = "";
+	size_t r, k;
+
+	for (r = 0; r < p->n_regions; r++) {
+		for (k = 0; k < p->regions[r].n_backends; k++) {
+			if (!e->health.b[dp_backend_id(p, r, k)].admin_drained)
+				continue;
+			inet_addr_str(&p->regions[r].backends[k].addr, a, sizeof(a));
+			if (strcmp(a, last))
+				fprintf(f, "drained %s\n", a);
+			snprintf(last, sizeof(last), "%s", a);
+		}
+	}
 }
 
 /* Write st (plus add, when given) in whole: a temporary file, fsync, rename. */
@@ -127,6 +187,7 @@ static int ops_state_write(const struct edge *e, const struct ops_promotion *add
 			st.prom[i].ms);
 	if (add && !ops_all_on_primary(e))
 		fprintf(f, "promote %s %s %llu\n", add->source, add->target, add->ms);
+	ops_write_drained(f, e);
 	if (fflush(f) || fsync(fileno(f)))
 		err = -errno;
 	if (fclose(f) && !err)
@@ -137,6 +198,7 @@ static int ops_state_write(const struct edge *e, const struct ops_promotion *add
 		unlink(tmp);
 out:
 	free(st.prom);
+	free(st.drained);
 	if (err)
 		pr_warn("operator: state not saved to %s: %s; it will not survive a restart\n",
 			path, strerror(-err));
@@ -179,7 +241,11 @@ int edge_ops_restore(struct edge *e)
 			pr_info("operator: saved promotion %s -> %s re-applied: %s\n",
 				st.prom[i].source, st.prom[i].target, why);
 	}
+	for (i = 0; i < st.n_drained; i++)
+		if (ops_drain_addr(e, st.drained[i], true))
+			pr_info("operator: backend %s stays drained as saved\n", st.drained[i]);
 	free(st.prom);
+	free(st.drained);
 	return 0;
 }
 
@@ -259,8 +325,7 @@ static void ops_drain(struct edge *e, struct edge_cmd *c, bool drain)
 {
 	const struct policy *p = e->policy;
 	const char *verb = drain ? "drained" : "undrained";
-	char a[INET_ADDR_STR];
-	size_t r, k, n = 0;
+	size_t k, n = 0;
 	int ri;
 
 	if (c->region[0]) {
@@ -274,24 +339,15 @@ static void ops_drain(struct edge *e, struct edge_cmd *c, bool drain)
 					       edge_now_ms());
 		pr_warn("operator: region %s %s (%zu backends): %s\n", c->region, verb, n,
 			drain ? "no new flows, existing flows continue" : "takes new flows");
+		ops_state_write(e, NULL);
 		ops_answer(c, 200, "region %s %s (%zu backends)", c->region, verb, n);
 		return;
 	}
-	/* one address may serve in two regions: the operator means the machine, so all of them */
-	for (r = 0; r < p->n_regions; r++) {
-		for (k = 0; k < p->regions[r].n_backends; k++) {
-			inet_addr_str(&p->regions[r].backends[k].addr, a, sizeof(a));
-			if (strcmp(a, c->backend))
-				continue;
-			health_set_admin_drain(&e->health, dp_backend_id(p, r, k), drain,
-					       edge_now_ms());
-			n++;
-		}
-	}
-	if (!n) {
+	if (!ops_drain_addr(e, c->backend, drain)) {
 		ops_answer(c, 422, "no backend %s in the policy", c->backend);
 		return;
 	}
+	ops_state_write(e, NULL);
 	ops_answer(c, 200, "backend %s %s", c->backend, verb);
 }
 
