@@ -55,6 +55,17 @@ struct dataplane {
 	int link_fd; /* our XDP link, or -1 */
 };
 
+/* dataplane_rings.c: backend ids, the backends map, rings (in this order around apply) */
+int assign_ids(struct backend_ids *ids, const struct policy *p);
+int apply_backends(struct dataplane *dp, const struct policy *p, const struct dp_view *v);
+int apply_rings(struct dataplane *dp, const struct policy *p, const struct dp_view *v);
+int release_ids(struct dataplane *dp);
+
+/* dataplane_vips.c: client preferences, VIP ids, VIP keys and the address filter */
+int apply_prefs(struct dataplane *dp, const struct policy *p);
+int assign_vip_ids(struct vip_ids *ids, const struct policy *p);
+int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v);
+
 /* dataplane_pin.c */
 int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts);
 int dp_pin_adopt(struct dataplane *dp);

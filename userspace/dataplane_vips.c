@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Who is steered where: client prefixes (LPM tries), VIP ids and their keys, and the VIP
+ * address filter the program checks before any hash lookup.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dataplane_impl.h"
+#include "log.h"
+
+static int put_prefs(int fd4, int fd6, const struct inet_prefix *pfx, const uint8_t *regions,
+		     size_t n)
+{
+	struct ae_prefs prefs = { .n = n };
+	int err;
+
+	memcpy(prefs.regions, regions, n);
+	if (pfx->addr.family == AE_FAMILY_V4) {
+		struct ae_lpm4_key k = { .prefixlen = pfx->len };
+
+		memcpy(k.addr, pfx->addr.bytes, 4);
+		err = bpf_map_update_elem(fd4, &k, &prefs, BPF_ANY);
+	} else {
+		struct ae_lpm6_key k = { .prefixlen = pfx->len };
+
+		memcpy(k.addr, pfx->addr.bytes, 16);
+		err = bpf_map_update_elem(fd6, &k, &prefs, BPF_ANY);
+	}
+	return err ? -errno : 0;
+}
+
+static bool prefix_wanted(const struct policy *p, uint8_t family, const uint8_t *addr, uint32_t len)
+{
+	size_t i;
+
+	if (!len)
+		return true; /* the /0 default */
+	for (i = 0; i < p->n_clients; i++) {
+		const struct inet_prefix *c = &p->clients[i].prefix;
+
+		if (c->addr.family == family && c->len == len &&
+		    !memcmp(c->addr.bytes, addr, family == AE_FAMILY_V4 ? 4 : 16))
+			return true;
+	}
+	return false;
+}
+
+/* Delete the keys of an LPM trie that the policy no longer has. */
+static int prune_prefs(int fd, const struct policy *p, uint8_t family)
+{
+	struct ae_lpm6_key cur, next, dead[64];
+	size_t n_dead;
+	void *prev;
+	int err;
+
+	do {
+		n_dead = 0;
+		prev = NULL;
+		while (n_dead < 64 && !bpf_map_get_next_key(fd, prev, &next)) {
+			if (!prefix_wanted(p, family, next.addr, next.prefixlen))
+				dead[n_dead++] = next;
+			cur = next;
+			prev = &cur;
+		}
+		for (size_t i = 0; i < n_dead; i++) {
+			err = bpf_map_delete_elem(fd, &dead[i]);
+			if (err && errno != ENOENT)
+				return -errno;
+		}
+	} while (n_dead == 64);
+	return 0;
+}
+
+int apply_prefs(struct dataplane *dp, const struct policy *p)
+{
+	int fd4 = bpf_map__fd(dp->skel->maps.client_prefs_v4);
+	int fd6 = bpf_map__fd(dp->skel->maps.client_prefs_v6);
+	struct inet_prefix any4 = { .addr.family = AE_FAMILY_V4 };
+	struct inet_prefix any6 = { .addr.family = AE_FAMILY_V6 };
+	uint8_t home = (uint8_t)p->edge.region;
+	size_t i;
+	int err;
+
+	/* a client no prefix matches prefers the edge's own region, then the VIP's order */
+	err = put_prefs(fd4, fd6, &any4, &home, 1);
+	if (!err)
+		err = put_prefs(fd4, fd6, &any6, &home, 1);
+	for (i = 0; !err && i < p->n_clients; i++)
+		err = put_prefs(fd4, fd6, &p->clients[i].prefix, p->clients[i].prefer,
+				p->clients[i].n_prefer);
+	if (!err)
+		err = prune_prefs(fd4, p, AE_FAMILY_V4);
+	if (!err)
+		err = prune_prefs(fd6, p, AE_FAMILY_V6);
+	return err;
+}
+
+static void vip_key(struct ae_vip_key *k, const struct policy_vip *pv, uint8_t proto, uint16_t port)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, pv->addr.bytes, 16);
+	k->family = pv->addr.family;
+	k->proto = proto;
+	k->port = htons(port);
+}
+
+static bool vip_key_wanted(const struct policy *p, const struct ae_vip_key *k)
+{
+	struct ae_vip_key want;
+	size_t v, i;
+
+	for (v = 0; v < p->n_vips; v++) {
+		for (i = 0; i < p->vips[v].n_ports; i++) {
+			const struct policy_port *pp = &p->vips[v].ports[i];
+
+			vip_key(&want, &p->vips[v], pp->proto, pp->port);
+			if (!memcmp(&want, k, sizeof(want)))
+				return true;
+			vip_key(&want, &p->vips[v], pp->proto, 0);
+			if (!memcmp(&want, k, sizeof(want)))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Write the words of vip_filter that differ from what the map holds. */
+static int write_filter(struct dataplane *dp, const uint64_t *words)
+{
+	int fd = bpf_map__fd(dp->skel->maps.vip_filter);
+	uint32_t i;
+
+	for (i = 0; i < AE_VIP_FILTER_WORDS; i++) {
+		if (words[i] == dp->filter[i])
+			continue;
+		if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
+			return -errno;
+		dp->filter[i] = words[i];
+	}
+	return 0;
+}
+
+static void filter_of(const struct policy *p, uint64_t *words)
+{
+	uint32_t addr[4], bit;
+	size_t i;
+
+	memset(words, 0, AE_VIP_FILTER_WORDS * sizeof(*words));
+	for (i = 0; i < p->n_vips; i++) {
+		memcpy(addr, p->vips[i].addr.bytes, 16);
+		bit = ae_vip_filter_bit((const uint8_t *)addr);
+		words[bit / 64] |= 1ULL << (bit % 64);
+	}
+}
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t vip_name_hash(const struct policy_vip *pv)
+{
+	uint32_t h = fnv1a(2166136261u, pv->name, strlen(pv->name));
+
+	return h ? h : 1;
+}
+
+/* Address and ports, independent of the order the ports are listed in. */
+static uint32_t vip_keys_hash(const struct policy_vip *pv)
+{
+	uint32_t h = fnv1a(2166136261u, &pv->addr, sizeof(pv->addr)), sum = 0, one;
+	size_t j;
+
+	for (j = 0; j < pv->n_ports; j++) {
+		one = fnv1a(2166136261u, &pv->ports[j].proto, 1);
+		one = fnv1a(one, &pv->ports[j].port, 2);
+		sum += one;
+	}
+	return h ^ sum;
+}
+
+int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
+{
+	bool taken[AE_MAX_VIPS] = { false };
+	uint32_t id, tries, nh, kh;
+	size_t i;
+
+	for (i = 0; i < p->n_vips; i++) {
+		nh = vip_name_hash(&p->vips[i]);
+		kh = vip_keys_hash(&p->vips[i]);
+		for (id = 0; id < AE_MAX_VIPS; id++)
+			if (ids->name_hash[id] == nh && !taken[id])
+				break;
+		for (tries = 0; id == AE_MAX_VIPS && tries < AE_MAX_VIPS; tries++) {
+			uint32_t c = (ids->next + tries) % AE_MAX_VIPS;
+
+			if (!ids->name_hash[c] && !taken[c])
+				id = c;
+		}
+		if (id == AE_MAX_VIPS)
+			return -E2BIG;
+		if (!ids->name_hash[id] || ids->keys_hash[id] != kh) {
+			/* a new meaning for this id: flows that remember the old one re-check */
+			if (!ids->name_hash[id])
+				ids->next = (id + 1) % AE_MAX_VIPS;
+			ids->gen[id] = ++ids->next_gen ? ids->next_gen : ++ids->next_gen;
+		}
+		ids->name_hash[id] = nh;
+		ids->keys_hash[id] = kh;
+		taken[id] = true;
+		ids->of[i] = id;
+	}
+	ids->n = p->n_vips;
+	return 0;
+}
+
+int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
+{
+	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
+	int fd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
+	struct ae_vip_key k, next, dead[64];
+	bool used[AE_MAX_VIPS] = { false };
+	size_t i, j, n_dead;
+	uint32_t id;
+	void *prev;
+	int err;
+
+	/* new VIPs' bits go in before their entries, stale bits come out after theirs */
+	filter_of(p, want);
+	for (i = 0; i < AE_VIP_FILTER_WORDS; i++)
+		both[i] = want[i] | dp->filter[i];
+	err = write_filter(dp, both);
+	if (err)
+		return err;
+	for (i = 0; i < p->n_vips; i++) {
+		const struct policy_vip *pv = &p->vips[i];
+		struct ae_vip_ref ref = { .id = dp->vids.of[i] };
+		struct ae_vip info = {
+			.mode = pv->mode,
+			.serving = v->serving[i],
+			.n_regions = pv->n_regions,
+		};
+
+		id = ref.id;
+		ref.gen = info.gen = dp->vids.gen[id];
+		info.name_hash = dp->vids.name_hash[id];
+		info.keys_hash = dp->vids.keys_hash[id];
+		used[id] = true;
+		for (j = 0; j < pv->n_regions; j++) {
+			info.regions[j] = pv->regions[j];
+			info.region_mask |= 1U << pv->regions[j];
+		}
+		/* the facts first, then the keys that lead to them */
+		if (bpf_map_update_elem(ifd, &id, &info, BPF_ANY))
+			return -errno;
+		for (j = 0; j < pv->n_ports; j++) {
+			/* the port's own entry, and the port-0 entry its fragments use */
+			vip_key(&k, pv, pv->ports[j].proto, pv->ports[j].port);
+			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
+				return -errno;
+			vip_key(&k, pv, pv->ports[j].proto, 0);
+			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
+				return -errno;
+		}
+	}
+	do {
+		n_dead = 0;
+		prev = NULL;
+		while (n_dead < 64 && !bpf_map_get_next_key(fd, prev, &next)) {
+			if (!vip_key_wanted(p, &next))
+				dead[n_dead++] = next;
+			k = next;
+			prev = &k;
+		}
+		for (i = 0; i < n_dead; i++)
+			if (bpf_map_delete_elem(fd, &dead[i]) && errno != ENOENT)
+				return -errno;
+	} while (n_dead == 64);
+	/* ids no VIP holds any more: gen 0, so no remembered flow takes its fast path */
+	for (id = 0; id < AE_MAX_VIPS; id++) {
+		struct ae_vip none = { 0 };
+
+		if (used[id] || !dp->vids.name_hash[id])
+			continue;
+		if (bpf_map_update_elem(ifd, &id, &none, BPF_ANY))
+			return -errno;
+		dp->vids.name_hash[id] = dp->vids.keys_hash[id] = 0;
+	}
+	return write_filter(dp, want);
+}
