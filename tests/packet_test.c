@@ -688,6 +688,74 @@ static void test_vip_reorder_and_removal(void **state)
 	assert_int_equal(r.action, XDP_PASS);
 }
 
+/* Too big once tunnelled: an ICMP error back to the client, from the VIP, quoting the packet's
+ * start, with the MTU the client must use (link MTU less the tunnel header).
+ */
+static void test_icmp_too_big(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s4 = tcp4("203.0.113.7", "192.0.2.1", 13100, 443);
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 13100, 443);
+	uint8_t in[PKT_MAX], ph[40 + PKT_MAX];
+	struct result r;
+	size_t len, l3, q;
+	const uint8_t *o;
+
+	f->view.mtu = 1500;
+	reapply(f);
+	s4.df = 1;
+	s4.n_vlans = 1;
+	s4.vlan_ids[0] = 7;
+	s4.payload_len = 1500 - 40;
+	len = build(&s4, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_TX);
+	l3 = pkt_l3_offset(in, len);
+	o = r.out + l3;
+	assert_int_equal(r.len, l3 + 20 + 8 + 28);
+	assert_memory_equal(r.out, in + 6, 6); /* back to where it came from */
+	assert_memory_equal(r.out + 6, in, 6);
+	assert_memory_equal(r.out + 12, in + 12, l3 - 12); /* tag and type as they came */
+	assert_int_equal(o[0], 0x45);
+	assert_int_equal(o[2] << 8 | o[3], 20 + 8 + 28);
+	assert_int_equal(o[9], 1);
+	assert_memory_equal(o + 12, in + l3 + 16, 4); /* from the VIP */
+	assert_memory_equal(o + 16, in + l3 + 12, 4); /* to the client */
+	assert_int_equal(pkt_csum(o, 20), 0);
+	assert_int_equal(o[20], 3); /* destination unreachable */
+	assert_int_equal(o[21], 4); /* fragmentation needed */
+	assert_int_equal(o[26] << 8 | o[27], 1500 - 20);
+	assert_int_equal(pkt_csum(o + 20, 8 + 28), 0);
+	assert_memory_equal(o + 28, in + l3, 28); /* the header and 8 bytes */
+	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 1);
+
+	/* IPv6 to an IPv6 backend: 40 bytes of tunnel */
+	s6.payload_len = 1500 - 60 - 10;
+	len = build(&s6, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_TX);
+	l3 = pkt_l3_offset(in, len);
+	o = r.out + l3;
+	q = 96;
+	assert_int_equal(r.len, l3 + 40 + 8 + q);
+	assert_int_equal(o[0] >> 4, 6);
+	assert_int_equal(o[4] << 8 | o[5], 8 + q);
+	assert_int_equal(o[6], 58);
+	assert_memory_equal(o + 8, in + l3 + 24, 16);
+	assert_memory_equal(o + 24, in + l3 + 8, 16);
+	assert_int_equal(o[40], 2); /* packet too big */
+	assert_int_equal((uint32_t)o[44] << 24 | o[45] << 16 | o[46] << 8 | o[47], 1500 - 40);
+	memcpy(ph, o + 8, 32); /* pseudo header: addresses, length, next header */
+	memset(ph + 32, 0, 8);
+	ph[34] = (8 + q) >> 8;
+	ph[35] = (8 + q) & 0xff;
+	ph[39] = 58;
+	memcpy(ph + 40, o + 40, 8 + q);
+	assert_int_equal(pkt_csum(ph, 40 + 8 + q), 0);
+	assert_memory_equal(o + 48, in + l3, q);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 2);
+}
+
 /* Two edges with the same policy, even with backends listed in another order, send each flow to
  * the same backend: each child process loads its own program and maps.
  */
@@ -819,6 +887,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
 		cmocka_unit_test(test_pinned_adoption),

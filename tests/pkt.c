@@ -132,7 +132,7 @@ static size_t build_v4(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 	memset(ip, 0, ihl);
 	ip[0] = 0x40 | (ihl / 4);
 	put16(ip + 4, (uint16_t)s->frag_id);
-	put16(ip + 6, (s->more_frags ? 0x2000 : 0) | (s->frag_off & 0x1fff));
+	put16(ip + 6, (s->df ? 0x4000 : 0) | (s->more_frags ? 0x2000 : 0) | (s->frag_off & 0x1fff));
 	ip[8] = 64;
 	ip[9] = s->proto;
 	inet_pton(AF_INET, s->src, ip + 12);

@@ -26,6 +26,7 @@ struct pkt_spec {
 	uint16_t frag_off;
 	int more_frags;
 	uint32_t frag_id;
+	int df; /* IPv4 don't-fragment */
 	size_t payload_len; /* bytes after the L4 header (or after IP for non-first fragments) */
 	uint8_t dst_mac[6], src_mac[6];
 };

@@ -311,6 +311,7 @@ const char *dp_reason_name(enum ae_reason r)
 		[AE_DROP_NO_ENCAP_SRC] = "no_encap_source",
 		[AE_DROP_TOO_BIG] = "too_big",
 		[AE_DROP_ENCAP_FAILED] = "encap_failed",
+		[AE_TX_ICMP_TOO_BIG] = "icmp_too_big",
 	};
 
 	return r < AE_REASON_MAX && names[r] ? names[r] : "unknown";

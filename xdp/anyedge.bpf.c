@@ -6,6 +6,7 @@
 #include "parse.h"
 #include "steer.h"
 #include "encap.h"
+#include "icmp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -112,6 +113,10 @@ int anyedge_xdp(struct xdp_md *ctx)
 		goto out;
 tunnel:
 	count_vip(v.id, len, new_flow);
+	if (cfg->mtu && p.ip_len + encap_overhead(b) > cfg->mtu) {
+		act = icmp_too_big(ctx, &p, encap_overhead(b), cfg->mtu, &reason);
+		goto out;
+	}
 	act = encap(ctx, &p, b, cfg, &reason);
 	if (act == XDP_TX)
 		return act;

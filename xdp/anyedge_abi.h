@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 2
+#define AE_ABI_VERSION 3
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -170,8 +170,9 @@ enum ae_reason {
 	AE_DROP_PRIMARY_DOWN, /* active-passive: serving region down or ringless */
 	AE_DROP_NO_BACKEND, /* ring slot named no usable backend */
 	AE_DROP_NO_ENCAP_SRC, /* no encap source of the backend's family configured */
-	AE_DROP_TOO_BIG, /* packet plus tunnel header exceeds the link MTU */
+	AE_DROP_TOO_BIG, /* too big once tunnelled, and no ICMP error possible (IPv4 without DF) */
 	AE_DROP_ENCAP_FAILED, /* bpf_xdp_adjust_head refused the room */
+	AE_TX_ICMP_TOO_BIG, /* too big once tunnelled: an ICMP error went back to the client */
 	AE_REASON_MAX,
 };
 

@@ -85,13 +85,20 @@ static __always_inline void fill_ipv6(struct ipv6hdr *o, const struct pkt *p,
 	__builtin_memcpy(&o->daddr, b->addr, 16);
 }
 
-/* XDP_TX when the tunnelled frame is complete, else XDP_DROP with *reason set. */
+static __always_inline __u32 encap_overhead(const struct ae_backend *b)
+{
+	return b->family == AE_FAMILY_V6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+}
+
+/* XDP_TX when the tunnelled frame is complete, else XDP_DROP with *reason set. The caller has
+ * checked that it fits the link.
+ */
 static __always_inline int encap(struct xdp_md *ctx, const struct pkt *p,
 				 const struct ae_backend *b, const struct ae_config *cfg,
 				 __u32 *reason)
 {
 	int v6 = b->family == AE_FAMILY_V6;
-	__u32 overhead = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	__u32 overhead = encap_overhead(b);
 	__u32 l2 = p->l2_len;
 	void *data, *end, *outer;
 
@@ -99,10 +106,6 @@ static __always_inline int encap(struct xdp_md *ctx, const struct pkt *p,
 		return XDP_ABORTED; /* parse_l2 never allows it */
 	if (v6 ? !cfg->has_src6 : !cfg->has_src4) {
 		*reason = AE_DROP_NO_ENCAP_SRC;
-		return XDP_DROP;
-	}
-	if (cfg->mtu && p->ip_len + overhead > cfg->mtu) {
-		*reason = AE_DROP_TOO_BIG;
 		return XDP_DROP;
 	}
 	if (bpf_xdp_adjust_head(ctx, -(int)overhead)) {
