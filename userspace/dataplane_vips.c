@@ -154,7 +154,7 @@ static void filter_of(const struct policy *p, uint64_t *words)
 	memset(words, 0, AE_VIP_FILTER_WORDS * sizeof(*words));
 	for (i = 0; i < p->n_vips; i++) {
 		memcpy(addr, p->vips[i].addr.bytes, 16);
-		bit = ae_vip_filter_bit((const uint8_t *)addr);
+		bit = ae_vip_filter_bit(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]);
 		words[bit / 64] |= 1ULL << (bit % 64);
 	}
 }

@@ -26,7 +26,7 @@ static __always_inline void count_vip(__u32 id, __u32 bytes, int new_flow)
 
 static __always_inline int maybe_vip(const struct pkt *p)
 {
-	__u32 bit = ae_vip_filter_bit(p->flow.dst), word = bit / 64;
+	__u32 bit = ae_vip_filter_bit(p->dst_fold), word = bit / 64;
 	__u64 *w = bpf_map_lookup_elem(&vip_filter, &word);
 
 	return w && (*w & (1ULL << (bit % 64)));
@@ -76,10 +76,18 @@ int anyedge_xdp(struct xdp_md *ctx)
 	__u32 reason = 0, zero = 0, len = ctx->data_end - ctx->data;
 	int act, new_flow = 0;
 
-	act = parse_packet(ctx, &p, &reason);
+	act = parse_head(ctx, &p, &reason);
 	if (act != AE_CONTINUE)
 		goto out;
-	if ((p.flow.proto != IPPROTO_TCP && p.flow.proto != IPPROTO_UDP) || !maybe_vip(&p)) {
+	if (!maybe_vip(&p)) {
+		reason = AE_PASS_NOT_VIP;
+		act = XDP_PASS;
+		goto out;
+	}
+	act = parse_rest(ctx, &p, &reason);
+	if (act != AE_CONTINUE)
+		goto out;
+	if (p.flow.proto != IPPROTO_TCP && p.flow.proto != IPPROTO_UDP) {
 		reason = AE_PASS_NOT_VIP;
 		act = XDP_PASS;
 		goto out;

@@ -73,14 +73,10 @@ struct ae_vip {
 #define AE_VIP_FILTER_BITS 65536
 #define AE_VIP_FILTER_WORDS (AE_VIP_FILTER_BITS / 64)
 
-/* addr must be 4-byte aligned: the program reads it as words */
-static inline __u32 ae_vip_filter_bit(const __u8 addr[16])
+/* fold: the address's four 32-bit words xor-ed (IPv4: the address, the rest being zero). */
+static inline __u32 ae_vip_filter_bit(__u32 fold)
 {
-	const __u32 *w = (const __u32 *)addr;
-	__u32 h = w[0] ^ w[1] ^ w[2] ^ w[3];
-
-	h ^= h >> 16;
-	return h & (AE_VIP_FILTER_BITS - 1);
+	return (fold ^ (fold >> 16)) & (AE_VIP_FILTER_BITS - 1);
 }
 
 /* client_prefs_v4 / client_prefs_v6 (LPM tries); /0 holds the edge's own region */
@@ -164,7 +160,7 @@ struct ae_vip_stats {
 enum ae_reason {
 	AE_PASS_NOT_IP = 0, /* not IPv4/IPv6, or more than two VLAN tags */
 	AE_PASS_NOT_VIP, /* no VIP at (dst, proto, port): the common case, VIP's other ports too */
-	AE_PASS_MALFORMED, /* L2/L3 headers truncated or inconsistent before a VIP was known */
+	AE_PASS_MALFORMED, /* headers cut before the destination, or a VIP address's IP header broken */
 	AE_DROP_MALFORMED, /* VIP traffic with truncated or inconsistent headers */
 	AE_DROP_NO_REGION, /* active-active: no listed region up with a ring */
 	AE_DROP_PRIMARY_DOWN, /* active-passive: serving region down or ringless */

@@ -38,6 +38,8 @@ struct pkt {
 	__u8 df; /* IPv4 don't-fragment bit */
 	__u8 frag; /* any fragment, first included: steered without ports */
 	__u8 l4_ok; /* ports were read from a complete L4 header */
+	__u16 l3_proto; /* ETH_P_IP or ETH_P_IPV6 */
+	__u32 dst_fold; /* the destination's 32-bit words xor-ed: the VIP filter's input */
 };
 
 static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 *proto)
@@ -174,27 +176,56 @@ static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
 	}
 }
 
-/* AE_CONTINUE with p filled, or XDP_PASS (counted by the caller via *reason). */
-static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt *p, __u32 *reason)
+/* Stage 1a: Ethernet and VLAN tags, and the destination address folded to one word for the
+ * VIP filter, read without parsing the rest: most packets are for no VIP and stop here.
+ * AE_CONTINUE, or XDP_PASS with *reason.
+ */
+static __always_inline int parse_head(struct xdp_md *ctx, struct pkt *p, __u32 *reason)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	void *l4 = 0;
-	__u16 proto;
-	int err;
 
-	if (parse_l2(data, end, p, &proto)) {
+	if (parse_l2(data, end, p, &p->l3_proto)) {
 		*reason = AE_PASS_MALFORMED;
 		return XDP_PASS;
 	}
-	if (proto == ETH_P_IP) {
-		err = parse_ipv4(data, end, p, &l4);
-	} else if (proto == ETH_P_IPV6) {
-		err = parse_ipv6(data, end, p, &l4);
+	if (p->l3_proto == ETH_P_IP) {
+		struct iphdr *ip = data + p->l2_len;
+
+		if ((void *)(ip + 1) > end)
+			goto malformed;
+		p->dst_fold = ip->daddr;
+	} else if (p->l3_proto == ETH_P_IPV6) {
+		struct ipv6hdr *ip6 = data + p->l2_len;
+
+		if ((void *)(ip6 + 1) > end)
+			goto malformed;
+		p->dst_fold = ip6->daddr.in6_u.u6_addr32[0] ^ ip6->daddr.in6_u.u6_addr32[1] ^
+			      ip6->daddr.in6_u.u6_addr32[2] ^ ip6->daddr.in6_u.u6_addr32[3];
 	} else {
 		*reason = AE_PASS_NOT_IP;
 		return XDP_PASS;
 	}
+	return AE_CONTINUE;
+malformed:
+	*reason = AE_PASS_MALFORMED;
+	return XDP_PASS;
+}
+
+/* Stage 1b: IPv4 or IPv6 in full, then the ports. AE_CONTINUE with p filled, or XDP_PASS with
+ * *reason.
+ */
+static __always_inline int parse_rest(struct xdp_md *ctx, struct pkt *p, __u32 *reason)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	void *l4 = 0;
+	int err;
+
+	if (p->l3_proto == ETH_P_IP)
+		err = parse_ipv4(data, end, p, &l4);
+	else
+		err = parse_ipv6(data, end, p, &l4);
 	if (err) {
 		*reason = AE_PASS_MALFORMED;
 		return XDP_PASS;
