@@ -70,6 +70,23 @@ static __always_inline int icmp_trim(struct xdp_md *ctx, void *data, void *end, 
 
 #define ICMP_CSUM_WORDS ((ICMP_QUOTE_V6 + 8) / 4) /* the longest error body, in 32-bit words */
 
+/* Room for the new IP and ICMP headers in front, Ethernet moved there with its addresses
+ * swapped, and the frame cut after quote bytes of the original packet. 0 or -1 (the frame may
+ * then be half-changed: the caller drops it).
+ */
+static __always_inline int icmp_reshape(struct xdp_md *ctx, __u32 l2, __u32 room, __u32 quote)
+{
+	void *data, *end;
+
+	if (l2 > sizeof(struct ethhdr) + 8 || bpf_xdp_adjust_head(ctx, -(int)room))
+		return -1;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (icmp_l2(data, end, room, l2))
+		return -1;
+	return icmp_trim(ctx, data, end, l2 + room + quote);
+}
+
 /* Checksum of len bytes at p (a multiple of 4), folded with seed. Word by word with a bounds
  * check each: the verifier cannot prove a variable length for bpf_csum_diff.
  */
@@ -93,26 +110,19 @@ static __always_inline __u16 icmp_csum(void *p, void *end, __u32 len, __u32 seed
 /* mtu: the largest packet the client may send, written into the error. */
 static __always_inline int icmp4_too_big(struct xdp_md *ctx, const struct pkt *p, __u16 mtu)
 {
-	__u32 l2 = p->l2_len, room = sizeof(struct iphdr) + sizeof(struct icmp_err), quote, len;
-	void *data, *end;
+	__u32 l2 = p->l2_len, room = sizeof(struct iphdr) + sizeof(struct icmp_err), quote;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip, *orig;
 	struct icmp_err *ic;
 
-	if (l2 > sizeof(struct ethhdr) + 8 || bpf_xdp_adjust_head(ctx, -(int)room))
+	if (l2 > sizeof(struct ethhdr) + 8)
 		return -1;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	if (icmp_l2(data, end, room, l2))
-		return -1;
-	orig = data + l2 + room;
+	orig = data + l2;
 	if ((void *)(orig + 1) > end)
 		return -1;
 	/* the original header with its options, plus 8 bytes: what RFC 792 asks */
 	quote = orig->ihl * 4 + 8;
-	if (quote > 68 || quote > p->ip_len)
-		return -1;
-	len = l2 + room + quote;
-	if (icmp_trim(ctx, data, end, len))
+	if (quote > 68 || quote > p->ip_len || icmp_reshape(ctx, l2, room, quote))
 		return -1;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -145,7 +155,7 @@ static __always_inline int icmp4_too_big(struct xdp_md *ctx, const struct pkt *p
 
 static __always_inline int icmp6_too_big(struct xdp_md *ctx, const struct pkt *p, __u16 mtu)
 {
-	__u32 l2 = p->l2_len, room = sizeof(struct ipv6hdr) + sizeof(struct icmp_err), quote, len;
+	__u32 l2 = p->l2_len, room = sizeof(struct ipv6hdr) + sizeof(struct icmp_err), quote;
 	struct ipv6hdr *ip, *orig;
 	struct icmp_err *ic;
 	void *data, *end;
@@ -156,15 +166,7 @@ static __always_inline int icmp6_too_big(struct xdp_md *ctx, const struct pkt *p
 	__u32 sum;
 
 	quote = p->ip_len < ICMP_QUOTE_V6 ? p->ip_len & ~3U : ICMP_QUOTE_V6;
-	if (l2 > sizeof(struct ethhdr) + 8 || quote < sizeof(*orig) ||
-	    bpf_xdp_adjust_head(ctx, -(int)room))
-		return -1;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	if (icmp_l2(data, end, room, l2))
-		return -1;
-	len = l2 + room + quote;
-	if (icmp_trim(ctx, data, end, len))
+	if (quote < sizeof(*orig) || icmp_reshape(ctx, l2, room, quote))
 		return -1;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
