@@ -52,29 +52,52 @@ static bool prefix_wanted(const struct policy *p, uint8_t family, const uint8_t 
 }
 
 /* Delete the keys of an LPM trie that the policy no longer has. */
-static int prune_prefs(int fd, const struct policy *p, uint8_t family)
+#define PRUNE_KEY_MAX 24 /* the largest key pruned: ae_vip_key, ae_lpm6_key */
+#define PRUNE_BATCH 64
+
+/* Delete every key of map fd that wanted() refuses. Keys are collected a batch at a time and
+ * deleted after the walk, so the walk never steps on a key it removed.
+ */
+static int prune_keys(int fd, bool (*wanted)(const void *key, const void *ctx), const void *ctx)
 {
-	struct ae_lpm6_key cur, next, dead[64];
-	size_t n_dead;
+	uint8_t cur[PRUNE_KEY_MAX], next[PRUNE_KEY_MAX], dead[PRUNE_BATCH][PRUNE_KEY_MAX];
+	size_t n_dead, i;
 	void *prev;
-	int err;
 
 	do {
 		n_dead = 0;
 		prev = NULL;
-		while (n_dead < 64 && !bpf_map_get_next_key(fd, prev, &next)) {
-			if (!prefix_wanted(p, family, next.addr, next.prefixlen))
-				dead[n_dead++] = next;
-			cur = next;
-			prev = &cur;
+		while (n_dead < PRUNE_BATCH && !bpf_map_get_next_key(fd, prev, next)) {
+			if (!wanted(next, ctx))
+				memcpy(dead[n_dead++], next, sizeof(next));
+			memcpy(cur, next, sizeof(cur));
+			prev = cur;
 		}
-		for (size_t i = 0; i < n_dead; i++) {
-			err = bpf_map_delete_elem(fd, &dead[i]);
-			if (err && errno != ENOENT)
+		for (i = 0; i < n_dead; i++)
+			if (bpf_map_delete_elem(fd, dead[i]) && errno != ENOENT)
 				return -errno;
-		}
-	} while (n_dead == 64);
+	} while (n_dead == PRUNE_BATCH);
 	return 0;
+}
+
+struct prefs_ctx {
+	const struct policy *p;
+	uint8_t family;
+};
+
+static bool pref_key_wanted(const void *key, const void *ctx)
+{
+	const struct ae_lpm6_key *k = key; /* an ae_lpm4_key shares its start */
+	const struct prefs_ctx *c = ctx;
+
+	return prefix_wanted(c->p, c->family, k->addr, k->prefixlen);
+}
+
+static int prune_prefs(int fd, const struct policy *p, uint8_t family)
+{
+	struct prefs_ctx c = { p, family };
+
+	return prune_keys(fd, pref_key_wanted, &c);
 }
 
 int apply_prefs(struct dataplane *dp, const struct policy *p)
@@ -110,8 +133,10 @@ static void vip_key(struct ae_vip_key *k, const struct policy_vip *pv, uint8_t p
 	k->port = htons(port);
 }
 
-static bool vip_key_wanted(const struct policy *p, const struct ae_vip_key *k)
+static bool vip_key_wanted(const void *key, const void *ctx)
 {
+	const struct ae_vip_key *k = key;
+	const struct policy *p = ctx;
 	struct ae_vip_key want;
 	size_t v, i;
 
@@ -229,11 +254,10 @@ int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_vie
 {
 	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
 	int fd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
-	struct ae_vip_key k, next, dead[64];
 	bool used[AE_MAX_VIPS] = { false };
-	size_t i, j, n_dead;
+	struct ae_vip_key k;
+	size_t i, j;
 	uint32_t id;
-	void *prev;
 	int err;
 
 	/* new VIPs' bits go in before their entries, stale bits come out after theirs */
@@ -274,19 +298,9 @@ int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_vie
 				return -errno;
 		}
 	}
-	do {
-		n_dead = 0;
-		prev = NULL;
-		while (n_dead < 64 && !bpf_map_get_next_key(fd, prev, &next)) {
-			if (!vip_key_wanted(p, &next))
-				dead[n_dead++] = next;
-			k = next;
-			prev = &k;
-		}
-		for (i = 0; i < n_dead; i++)
-			if (bpf_map_delete_elem(fd, &dead[i]) && errno != ENOENT)
-				return -errno;
-	} while (n_dead == 64);
+	err = prune_keys(fd, vip_key_wanted, p);
+	if (err)
+		return err;
 	/* ids no VIP holds any more: gen 0, so no remembered flow takes its fast path */
 	for (id = 0; id < AE_MAX_VIPS; id++) {
 		struct ae_vip none = { 0 };
