@@ -3,7 +3,6 @@
  * goes on forwarding with the last maps, and the next controller take over without a dropped
  * flow. Layout: DIR/<map name> for every map, DIR/link for the XDP link.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -37,27 +36,6 @@ static int pinned_abi(const char *dir, __u32 *abi)
 	return err;
 }
 
-/* Remove every map pin under dir (not the link: it keeps the old program forwarding until the
- * new one is swapped in).
- */
-static int unpin_maps(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, "link"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	return 0;
-}
-
 int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 {
 	char path[PATH_MAX];
@@ -85,10 +63,10 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 		}
 		pr_warn("dataplane: discarding pinned state of ABI %u under %s (--replace)\n", abi,
 			dp->pin_dir);
-		unpin_maps(dp->pin_dir);
+		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
 	} else if (!err && opts->replace) {
 		pr_warn("dataplane: discarding pinned maps under %s (--replace)\n", dp->pin_dir);
-		unpin_maps(dp->pin_dir);
+		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
 	}
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		/* libbpf reuses a compatible pin at load and pins new maps there; .rodata and
@@ -254,13 +232,10 @@ int dp_attach(struct dataplane *dp, const char *ifname, const char **mode)
 
 int dp_unpin(const char *pin_dir)
 {
-	char path[PATH_MAX];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/link", pin_dir);
-	if (unlink(path) && errno != ENOENT)
-		return -errno;
-	err = unpin_maps(pin_dir);
+	/* the link goes with the rest: the program detaches once no process holds it */
+	err = pin_dir_clear(pin_dir, NULL);
 	if (err)
 		return err;
 	if (rmdir(pin_dir))

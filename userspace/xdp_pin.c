@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,6 +69,24 @@ int pin_replace(int fd, const char *dir, const char *name)
 		unlink(tmp);
 		return err;
 	}
+	return 0;
+}
+
+int pin_dir_clear(const char *dir, const char *keep)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (keep && !strcmp(de->d_name, keep)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
 	return 0;
 }
 

@@ -14,6 +14,8 @@ int bpffs_mount(void);
 int mkdir_p(const char *path);
 /* Pin fd as dir/name, atomically replacing an older pin (pin a temporary name, rename). */
 int pin_replace(int fd, const char *dir, const char *name);
+/* Unlink every pin in dir except the one named keep (NULL: none). 0 or -errno. */
+int pin_dir_clear(const char *dir, const char *keep);
 /* Attach prog_fd to ifindex by a new link: native first, generic when the driver says no.
  * *mode is "native" or "generic". Returns the link fd or -errno (-EBUSY: another program).
  */

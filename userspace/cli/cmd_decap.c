@@ -249,17 +249,9 @@ static int open_link(const char *dev, struct bpf_link_info *info)
 static void remove_pins(const char *dev)
 {
 	char path[PATH_MAX];
-	size_t i;
 
-	pin_path(path, sizeof(path), dev, "link");
-	unlink(path);
-	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		pin_path(path, sizeof(path), dev, pinned_maps[i]);
-		unlink(path);
-	}
-	pin_path(path, sizeof(path), dev, "new_pin");
-	unlink(path);
 	pin_path(path, sizeof(path), dev, NULL);
+	pin_dir_clear(path, NULL);
 	rmdir(path);
 	/* best effort: the last device leaves no empty folders behind */
 	if (!rmdir(DECAP_PIN_BASE))
