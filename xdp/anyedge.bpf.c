@@ -60,7 +60,8 @@ static __always_inline struct ae_backend *established(const struct ae_flow *f, s
 {
 	v->id = f->vip;
 	v->info = bpf_map_lookup_elem(&vip_info, &v->id);
-	if (!v->info || !v->info->gen || v->info->gen != f->vip_gen)
+	/* gen 0 (a freed id) never matches: flows only ever remember nonzero gens */
+	if (!v->info || v->info->gen != f->vip_gen)
 		return 0;
 	return flow_backend(v->info, f->backend);
 }
