@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <arpa/inet.h>
 
 #include <bpf/bpf.h>
@@ -32,6 +33,54 @@ uint32_t dp_backend_id(const struct policy *p, size_t region, size_t i)
 	for (r = 0; r < region; r++)
 		id += p->regions[r].n_backends;
 	return (uint32_t)(id + i);
+}
+
+/* The counters get a slice per possible CPU; the flow table a power of two of sets holding at
+ * least `flows`.
+ */
+static int size_maps(struct dataplane *dp, uint32_t flows)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t want = ((uint64_t)flows + AE_FLOW_WAYS - 1) / AE_FLOW_WAYS;
+	int err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	err = bpf_map__set_max_entries(dp->skel->maps.vip_stats, (uint32_t)ncpu * AE_MAX_VIPS);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.reasons,
+					       (uint32_t)ncpu * AE_REASON_STRIDE);
+	if (err)
+		return err;
+	for (dp->flow_sets = 1; dp->flow_sets < want;)
+		dp->flow_sets <<= 1;
+	return bpf_map__set_max_entries(dp->skel->maps.flows, dp->flow_sets);
+}
+
+/* Every ALU instruction whose immediate is `placeholder` gets `value` (anyedge_abi.h says why);
+ * -ENOENT when the program has none, as a compiler that folded it away would leave it.
+ */
+static int patch_imm(struct bpf_program *prog, uint32_t placeholder, uint32_t value)
+{
+	size_t i, n = bpf_program__insn_cnt(prog), hits = 0;
+	struct bpf_insn *insns = malloc(n * sizeof(*insns));
+	int err;
+
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
+	for (i = 0; i < n; i++) {
+		__u8 cls = BPF_CLASS(insns[i].code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64) && BPF_SRC(insns[i].code) == BPF_K &&
+		    (uint32_t)insns[i].imm == placeholder) {
+			insns[i].imm = (int32_t)value;
+			hits++;
+		}
+	}
+	err = hits ? bpf_program__set_insns(prog, insns, n) : -ENOENT;
+	free(insns);
+	return err;
 }
 
 int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane **out)
@@ -68,13 +117,25 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 		pr_warn("dataplane: cannot open the BPF object: %s\n", strerror(-err));
 		goto err_free;
 	}
-	err = bpf_map__set_max_entries(dp->skel->maps.flows, flows);
+	err = size_maps(dp, flows);
 	if (err)
 		goto err_free;
+	/* a fresh table's seed; pinned state brings its table's own */
+	if (getrandom(&dp->flow_seed, sizeof(dp->flow_seed), 0) != sizeof(dp->flow_seed)) {
+		err = -errno;
+		goto err_free;
+	}
 	if (opts && opts->pin_dir) {
 		err = dp_pin_prepare(dp, opts);
 		if (err)
 			goto err_free;
+	}
+	err = patch_imm(dp->skel->progs.anyedge_xdp, AE_FLOW_MASK_IMM, dp->flow_sets - 1);
+	if (!err)
+		err = patch_imm(dp->skel->progs.anyedge_xdp, AE_FLOW_SEED_IMM, dp->flow_seed);
+	if (err) {
+		pr_warn("dataplane: cannot set the flow table's constants: %s\n", strerror(-err));
+		goto err_free;
 	}
 	err = anyedge_bpf__load(dp->skel);
 	if (err) {
@@ -147,6 +208,7 @@ static int apply_config(struct dataplane *dp, const struct policy *p, const stru
 	c.mtu = v->mtu;
 	c.hash_seed = p->dataplane.hash_seed;
 	c.ring_size = dp->ring_size;
+	c.epoch = ++dp->epoch ? dp->epoch : ++dp->epoch; /* 0: before any apply */
 	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c, BPF_ANY) ?
 		       -errno :
 		       0;
@@ -186,8 +248,6 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
 	if (!err)
 		err = assign_vip_ids(&dp->vids, p);
 	if (!err)
-		err = apply_config(dp, p, v);
-	if (!err)
 		err = apply_backends(dp, p, v);
 	if (!err)
 		err = apply_rings(dp, p, v);
@@ -199,6 +259,9 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
 		err = apply_vips(dp, p, v);
 	if (!err)
 		err = release_ids(dp);
+	/* last: its new epoch makes every flow be checked against all of the above */
+	if (!err)
+		err = apply_config(dp, p, v);
 	if (err)
 		pr_warn("dataplane: programming the maps failed: %s\n", strerror(-err));
 	if (!view)
@@ -251,23 +314,19 @@ void dp_view_free(struct dp_view *v)
 int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX])
 {
 	int fd = bpf_map__fd(dp->skel->maps.reasons), ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals;
-	uint32_t r;
-	int c;
+	uint32_t r, c, i;
+	uint64_t v;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
 	for (r = 0; r < AE_REASON_MAX; r++) {
 		counts[r] = 0;
-		if (bpf_map_lookup_elem(fd, &r, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			counts[r] += vals[c];
+		for (c = 0; c < (uint32_t)ncpu; c++) {
+			i = c * AE_REASON_STRIDE + r;
+			if (!bpf_map_lookup_elem(fd, &i, &v))
+				counts[r] += v;
+		}
 	}
-	free(vals);
 	return 0;
 }
 
@@ -275,27 +334,23 @@ int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip, struct ae_vip_st
 {
 	uint32_t vip_id = vip < dp->vids.n ? dp->vids.of[vip] : AE_MAX_VIPS;
 	int fd = bpf_map__fd(dp->skel->maps.vip_stats), ncpu = libbpf_num_possible_cpus();
-	struct ae_vip_stats *vals;
-	int c, err = 0;
+	struct ae_vip_stats v;
+	uint32_t c, i;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(fd, &vip_id, vals)) {
-		err = -errno;
-		goto out;
+	if (vip_id >= AE_MAX_VIPS)
+		return -ENOENT;
+	for (c = 0; c < (uint32_t)ncpu; c++) {
+		i = c * AE_MAX_VIPS + vip_id;
+		if (bpf_map_lookup_elem(fd, &i, &v))
+			return -errno;
+		out->packets += v.packets;
+		out->bytes += v.bytes;
+		out->new_flows += v.new_flows;
 	}
-	for (c = 0; c < ncpu; c++) {
-		out->packets += vals[c].packets;
-		out->bytes += vals[c].bytes;
-		out->new_flows += vals[c].new_flows;
-	}
-out:
-	free(vals);
-	return err;
+	return 0;
 }
 
 const char *dp_reason_name(enum ae_reason r)

@@ -44,6 +44,9 @@ struct dataplane {
 	struct backend_ids ids;
 	struct vip_ids vids;
 	uint32_t ring_size;
+	uint32_t epoch; /* ae_config.epoch last written; bumped by every apply */
+	uint32_t flow_sets; /* sets in the flow table, a power of two */
+	uint32_t flow_seed; /* its set hash's seed (ae_meta) */
 	uint32_t ring_seed; /* hash_seed the installed rings were built with */
 	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
 	uint32_t *ring_vals;

@@ -17,10 +17,9 @@
 #include "log.h"
 #include "xdp_pin.h"
 
-static int pinned_abi(const char *dir, __u32 *abi)
+static int pinned_meta(const char *dir, struct ae_meta *m)
 {
 	char path[PATH_MAX];
-	struct ae_meta m;
 	__u32 zero = 0;
 	int fd, err = 0;
 
@@ -28,10 +27,8 @@ static int pinned_abi(const char *dir, __u32 *abi)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, &m))
+	if (bpf_map_lookup_elem(fd, &zero, m))
 		err = -errno;
-	else
-		*abi = m.abi_version;
 	close(fd);
 	return err;
 }
@@ -39,8 +36,9 @@ static int pinned_abi(const char *dir, __u32 *abi)
 int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 {
 	char path[PATH_MAX];
+	struct ae_meta meta = { 0 };
 	struct bpf_map *m;
-	__u32 abi = 0;
+	__u32 abi;
 	int err;
 
 	if (snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", opts->pin_dir) >=
@@ -53,7 +51,8 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 		pr_warn("dataplane: cannot prepare %s: %s\n", dp->pin_dir, strerror(-err));
 		return err;
 	}
-	err = pinned_abi(dp->pin_dir, &abi);
+	err = pinned_meta(dp->pin_dir, &meta);
+	abi = meta.abi_version;
 	if (!err && abi != AE_ABI_VERSION) {
 		if (!opts->replace) {
 			pr_warn("dataplane: pinned state under %s speaks ABI %u, this program %u; "
@@ -67,6 +66,8 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 	} else if (!err && opts->replace) {
 		pr_warn("dataplane: discarding pinned maps under %s (--replace)\n", dp->pin_dir);
 		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
+	} else if (!err) {
+		dp->flow_seed = meta.flow_seed; /* its flows sit where this seed put them */
 	}
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		/* libbpf reuses a compatible pin at load and pins new maps there; .rodata and
@@ -91,12 +92,15 @@ int dp_pin_adopt(struct dataplane *dp)
 	int ffd = bpf_map__fd(dp->skel->maps.vip_filter);
 	int mfd = bpf_map__fd(dp->skel->maps.meta);
 	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
-	struct ae_meta meta = { .abi_version = AE_ABI_VERSION };
+	int cfd = bpf_map__fd(dp->skel->maps.config);
+	struct ae_config cfg;
+	struct ae_meta meta = { .abi_version = AE_ABI_VERSION, .flow_seed = dp->flow_seed };
+	struct ae_meta was = { 0 };
 	struct ae_backend b;
-	__u32 id, zero = 0, abi = 0;
+	__u32 id, zero = 0;
 	size_t adopted = 0;
 
-	dp->adopted = !pinned_abi(dp->pin_dir, &abi) && abi == AE_ABI_VERSION;
+	dp->adopted = !pinned_meta(dp->pin_dir, &was) && was.abi_version == AE_ABI_VERSION;
 	for (id = 0; dp->adopted && id < AE_MAX_BACKENDS; id++) {
 		if (bpf_map_lookup_elem(bfd, &id, &b) || !b.family)
 			continue;
@@ -120,6 +124,9 @@ int dp_pin_adopt(struct dataplane *dp)
 			dp->vids.next_gen = vi.gen;
 		dp->vids.next = (id + 1) % AE_MAX_VIPS;
 	}
+	/* carry on from the last epoch: flows checked under it are checked again */
+	if (dp->adopted && !bpf_map_lookup_elem(cfd, &zero, &cfg))
+		dp->epoch = cfg.epoch;
 	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
 		return -errno;
 	if (dp->adopted)

@@ -15,8 +15,12 @@ const volatile __u32 ae_abi_version = AE_ABI_VERSION;
 
 static __always_inline void count_vip(__u32 id, __u32 bytes, int new_flow)
 {
-	struct ae_vip_stats *s = bpf_map_lookup_elem(&vip_stats, &id);
+	__u32 i = bpf_get_smp_processor_id() * AE_MAX_VIPS + id;
+	struct ae_vip_stats *s;
 
+	if (id >= AE_MAX_VIPS)
+		return;
+	s = bpf_map_lookup_elem(&vip_stats, &i);
 	if (!s)
 		return;
 	s->packets++;
@@ -53,28 +57,16 @@ static __always_inline int lookup_vip(const struct pkt *p, struct vip_ctx *v)
 	return v->info && v->info->gen == v->gen ? 0 : -1;
 }
 
-/* An established flow whose VIP is still the one it was steered for and whose backend still
- * holds it: no vips lookup, no steering.
- */
-static __always_inline struct ae_backend *established(const struct ae_flow *f, struct vip_ctx *v)
-{
-	v->id = f->vip;
-	v->info = bpf_map_lookup_elem(&vip_info, &v->id);
-	/* gen 0 (a freed id) never matches: flows only ever remember nonzero gens */
-	if (!v->info || v->info->gen != f->vip_gen)
-		return 0;
-	return flow_backend(v->info, f->backend);
-}
-
 SEC("xdp")
 int anyedge_xdp(struct xdp_md *ctx)
 {
-	struct ae_backend *b = 0;
+	struct ae_flow_set *set = 0;
+	struct ae_backend *b = 0, way_b;
 	struct vip_ctx v = {};
 	struct pkt p = {};
 	struct ae_config *cfg;
 	struct ae_flow *f = 0;
-	__u32 reason = 0, zero = 0, len = ctx->data_end - ctx->data;
+	__u32 reason = 0, zero = 0, epoch, len = ctx->data_end - ctx->data;
 	int act, new_flow = 0;
 
 	act = parse_head(ctx, &p, &reason);
@@ -93,19 +85,28 @@ int anyedge_xdp(struct xdp_md *ctx)
 		act = XDP_PASS;
 		goto out;
 	}
+	/* the flow's set first: its read need not wait for the config's */
+	p.hash = ae_flow_fold(&p.flow, AE_FLOW_SEED_IMM);
+	if (p.l4_ok || p.frag) {
+		set = flow_set(p.hash);
+		if (set)
+			f = flow_find(set, &p.flow);
+	}
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg) {
 		reason = AE_DROP_NO_BACKEND;
 		act = XDP_DROP;
 		goto out;
 	}
-	if (p.l4_ok || p.frag) {
-		f = bpf_map_lookup_elem(&flows, &p.flow);
-		if (f) {
-			b = established(f, &v);
-			if (b)
-				goto tunnel;
-		}
+	/* once: a flow written now must carry the epoch whose state it was checked against */
+	epoch = cfg->epoch;
+	/* established, and nothing it was steered by changed since: straight to the tunnel */
+	if (f && f->check == flow_check(f, p.hash, epoch)) {
+		__builtin_memcpy(way_b.addr, f->addr, 16);
+		way_b.family = f->family;
+		b = &way_b;
+		v.id = f->vip;
+		goto tunnel;
 	}
 	if (lookup_vip(&p, &v)) {
 		reason = p.l4_ok || p.frag ? AE_PASS_NOT_VIP : AE_PASS_MALFORMED;
@@ -117,7 +118,7 @@ int anyedge_xdp(struct xdp_md *ctx)
 		act = XDP_DROP;
 		goto out;
 	}
-	act = steer(&p, &v, f, cfg, &b, &reason, &new_flow);
+	act = steer(&p, &v, f, set, cfg, epoch, &b, &reason, &new_flow);
 	if (act != AE_CONTINUE)
 		goto out;
 tunnel:

@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 3
+#define AE_ABI_VERSION 4
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -111,7 +111,9 @@ struct ae_backend {
 	__u8 pad;
 };
 
-/* flows: LRU hash keyed by 5-tuple (ports zero for fragments) */
+/* A flow's 5-tuple (ports zero for fragments). IPv4 addresses sit in the first four bytes of
+ * src and dst, the rest zero.
+ */
 struct ae_flow_key {
 	__u8 src[16];
 	__u8 dst[16];
@@ -120,12 +122,39 @@ struct ae_flow_key {
 	__u8 proto;
 	__u8 family;
 	__u16 pad;
-} __attribute__((aligned(4)));
+} __attribute__((aligned(8)));
 
+/* flows: an array of AE_FLOW_WAYS-way sets, one cache line a way, the set picked by the flow's
+ * fold hash (seeded by ae_meta.flow_seed). A way holds what the tunnel needs (the backend's address), so an established flow
+ * costs one line. Every CPU reads every set (a flow that moves between CPUs keeps its backend)
+ * and writes without a lock; `check` binds the way's fields to the flow and to the epoch they
+ * were checked under, so a way from an older epoch, or torn by two writers, is checked again
+ * before it is trusted. A full set gives up a random way. Measured here, all of this costs less
+ * than one lookup in an LRU hash map (README, "Benchmarks").
+ */
+#define AE_FLOW_WAYS 4
 struct ae_flow {
-	__u32 backend;
-	__u32 vip; /* VIP id the flow was steered for ... */
-	__u32 vip_gen; /* ... and its gen then */
+	struct ae_flow_key key; /* all zero: an empty way (a real key has a family) */
+	__u8 addr[16]; /* the backend's address */
+	__u8 family; /* the backend's family */
+	__u8 vip; /* VIP id the flow was steered for */
+	__u16 backend; /* backend id */
+	__u32 check;
+};
+
+_Static_assert(sizeof(struct ae_flow) == 64, "a way is one cache line");
+
+/* The set mask and the set hash's seed are immediates in the program, patched in by the
+ * controller before load (dataplane.c): read from a map, they would make the read of the flow's
+ * set wait for another cache miss (~25 ns more per established packet, measured here). Values
+ * no compiler would otherwise emit.
+ */
+#define AE_FLOW_MASK_IMM 0x0ae0f1a5
+#define AE_FLOW_SEED_IMM 0x5eedf10a
+_Static_assert(AE_MAX_VIPS <= 256 && AE_MAX_BACKENDS <= 65536, "ids outgrew a way's fields");
+
+struct ae_flow_set {
+	struct ae_flow way[AE_FLOW_WAYS];
 };
 
 /* config: array of one entry, rewritten by the controller */
@@ -139,6 +168,10 @@ struct ae_config {
 	__u16 mtu; /* largest IP packet the link takes; 0: unchecked */
 	__u32 hash_seed;
 	__u32 ring_size; /* entries of every ring; the modulus of the flow hash */
+	/* Bumped as the last step of every change of the state a flow was steered by (VIPs,
+	 * regions, backends): a flow checked under an older epoch is checked again.
+	 */
+	__u32 epoch;
 };
 
 /* meta: array of one entry, written once by the controller that created the maps. Its layout
@@ -146,17 +179,26 @@ struct ae_config {
  */
 struct ae_meta {
 	__u32 abi_version;
-	__u32 reserved[3];
+	__u32 flow_seed; /* seed of the flow table's set hash: kept as long as the table is */
+	__u32 reserved[2];
 };
 
-/* vip_stats: per-CPU array indexed by ae_vip.id */
+/* vip_stats and reasons are plain arrays split by CPU, not per-CPU maps: on the VMs measured a
+ * per-CPU map's value cost ~20 ns more per packet to reach (README, "Benchmarks"). Each CPU
+ * writes only its own slice, and slices never share a cache line.
+ *
+ * vip_stats: CPU c's counters for VIP id at c * AE_MAX_VIPS + id.
+ */
 struct ae_vip_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
 };
 
-/* reasons: per-CPU array of __u64, one counter per verdict that is not a steered TX */
+/* reasons: CPU c's counter for a reason at c * AE_REASON_STRIDE + reason; one counter per verdict
+ * that is not a steered TX.
+ */
+#define AE_REASON_STRIDE 16 /* two cache lines per CPU */
 enum ae_reason {
 	AE_PASS_NOT_IP = 0, /* not IPv4/IPv6, or more than two VLAN tags */
 	AE_PASS_NOT_VIP, /* no VIP at (dst, proto, port): the common case, VIP's other ports too */
@@ -171,5 +213,8 @@ enum ae_reason {
 	AE_TX_ICMP_TOO_BIG, /* too big once tunnelled: an ICMP error went back to the client */
 	AE_REASON_MAX,
 };
+
+_Static_assert(AE_REASON_MAX <= AE_REASON_STRIDE, "reasons outgrew their per-CPU slice");
+_Static_assert(AE_MAX_VIPS * sizeof(struct ae_vip_stats) % 64 == 0, "VIP slices share a line");
 
 #endif /* ANYEDGE_ABI_H */

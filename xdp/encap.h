@@ -120,7 +120,7 @@ static __always_inline int encap(struct xdp_md *ctx, const struct pkt *p,
 	if (v6) {
 		if (outer + sizeof(struct ipv6hdr) > end)
 			goto broken;
-		fill_ipv6(outer, p, b, cfg, ae_flow_hash(&p->flow, cfg->hash_seed));
+		fill_ipv6(outer, p, b, cfg, p->hash);
 	} else {
 		if (outer + sizeof(struct iphdr) > end)
 			goto broken;

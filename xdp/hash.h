@@ -31,8 +31,8 @@ static __always_inline __u32 ae_final(__u32 h)
 	return h ^ (h >> 16);
 }
 
-/* Hash of the flow key's addresses, ports and proto. IPv4 keys have zero address tails, so one
- * loop serves both families without a branch.
+/* Hash of the flow key's addresses, ports and proto. An IPv4 key hashes only the words that can
+ * be nonzero (its addresses sit at the head of src and dst): 4 words, not 10.
  */
 static __always_inline __u32 ae_flow_hash(const struct ae_flow_key *k, __u32 seed)
 {
@@ -40,12 +40,30 @@ static __always_inline __u32 ae_flow_hash(const struct ae_flow_key *k, __u32 see
 	__u32 h = seed;
 	int i;
 
+	if (k->family == AE_FAMILY_V4) {
+		h = ae_mix(h, w[0]);
+		h = ae_mix(h, w[4]);
+	} else {
 #pragma unroll
-	for (i = 0; i < 8; i++) /* src and dst: 32 bytes */
-		h = ae_mix(h, w[i]);
+		for (i = 0; i < 8; i++) /* src and dst: 32 bytes */
+			h = ae_mix(h, w[i]);
+	}
 	h = ae_mix(h, ((__u32)k->sport << 16) | k->dport);
 	h = ae_mix(h, ((__u32)k->proto << 8) | k->family);
 	return ae_final(h ^ sizeof(*k));
+}
+
+/* A cheap per-flow hash for this edge's own use (its flow table's set, the IPv6 flow label):
+ * the key's words xor-ed, then mixed. Unlike ae_flow_hash it need not agree with other edges.
+ */
+static __always_inline __u32 ae_flow_fold(const struct ae_flow_key *k, __u32 seed)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 x = w[0] ^ w[4] ^ w[8] ^ w[9];
+
+	if (k->family != AE_FAMILY_V4)
+		x ^= w[1] ^ w[2] ^ w[3] ^ w[5] ^ w[6] ^ w[7];
+	return ae_final(x ^ seed);
 }
 
 #endif /* ANYEDGE_HASH_H */

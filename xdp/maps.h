@@ -80,15 +80,12 @@ struct {
 	__array(values, struct ring);
 } rings SEC(".maps");
 
-/* Per-CPU LRU lists (one shared table): inserts never contend across CPUs; RSS keeps a flow on
- * one CPU, so each CPU's list ages its own flows. Each CPU may hold max_entries / ncpus.
- */
+/* Sets of flows (xdp/flows.h), a power of two of them, sized by the controller at load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, AE_DEFAULT_FLOW_TABLE);
-	__type(key, struct ae_flow_key);
-	__type(value, struct ae_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ae_flow_set);
 } flows SEC(".maps");
 
 struct {
@@ -105,23 +102,26 @@ struct {
 	__type(value, struct ae_meta);
 } meta SEC(".maps");
 
+/* The counters: a slice per CPU, sized by the controller at load (anyedge_abi.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, AE_MAX_VIPS);
 	__type(key, __u32);
 	__type(value, struct ae_vip_stats);
 } vip_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, AE_REASON_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AE_REASON_STRIDE);
 	__type(key, __u32);
 	__type(value, __u64);
 } reasons SEC(".maps");
 
+/* Only this CPU writes its slice and XDP does not nest on a CPU: no atomics needed. */
 static __always_inline void count_reason(__u32 reason)
 {
-	__u64 *c = bpf_map_lookup_elem(&reasons, &reason);
+	__u32 i = bpf_get_smp_processor_id() * AE_REASON_STRIDE + reason;
+	__u64 *c = bpf_map_lookup_elem(&reasons, &i);
 
 	if (c)
 		*c += 1;

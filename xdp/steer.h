@@ -5,6 +5,7 @@
 #ifndef ANYEDGE_STEER_H
 #define ANYEDGE_STEER_H
 
+#include "flows.h"
 #include "hash.h"
 #include "maps.h"
 #include "parse.h"
@@ -95,23 +96,22 @@ static __always_inline struct ae_backend *flow_backend(const struct ae_vip *vip,
 }
 
 /* A new flow, or one whose backend can no longer hold it: AE_CONTINUE with *out set, or a
- * verdict with *reason set. f is the flow's entry when it has one.
+ * verdict with *reason set. f is the flow's way when it has one, set its set; the flow is
+ * (re)written with the epoch the packet started under.
  */
 static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct ae_flow *f,
-				 const struct ae_config *cfg, struct ae_backend **out,
-				 __u32 *reason, int *new_flow)
+				 struct ae_flow_set *set, const struct ae_config *cfg, __u32 epoch,
+				 struct ae_backend **out, __u32 *reason, int *new_flow)
 {
-	struct ae_flow nf = { .vip = v->id, .vip_gen = v->gen };
 	struct ae_backend *b;
 	__u32 idx, *id;
 	void *ring;
 
 	if (f) {
-		/* the flow's VIP changed identity (reload): its backend may still hold it */
+		/* checked under an older epoch (or torn): its backend may still hold it */
 		b = flow_backend(v->info, f->backend);
 		if (b) {
-			nf.backend = f->backend;
-			bpf_map_update_elem(&flows, &p->flow, &nf, BPF_ANY);
+			flow_store(f, p, epoch, b, f->backend, v->id);
 			*out = b;
 			return AE_CONTINUE;
 		}
@@ -140,8 +140,10 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
-	nf.backend = *id;
-	bpf_map_update_elem(&flows, &p->flow, &nf, BPF_ANY);
+	if (!f && set)
+		f = flow_victim(set);
+	if (f)
+		flow_store(f, p, epoch, b, *id, v->id);
 	*new_flow = 1;
 	*out = b;
 	return AE_CONTINUE;
