@@ -608,6 +608,88 @@ static void test_drained_backend(void **state)
 	assert_int_equal(kept, 0);
 }
 
+/* The ways of the flow table now holding a key (all of them, in one array). */
+static size_t flow_ways(struct fix *f, struct ae_flow *out, size_t max)
+{
+	int fd = dp_map_fd(f->dp, "flows");
+	struct ae_flow_set set;
+	size_t n = 0;
+	uint32_t i;
+	int w;
+
+	for (i = 0; !bpf_map_lookup_elem(fd, &i, &set); i++)
+		for (w = 0; w < AE_FLOW_WAYS; w++)
+			if (set.way[w].key.family && n < max)
+				out[n++] = set.way[w];
+	return n;
+}
+
+/* A table of one set: four flows fit, a fifth evicts one; an evicted flow that comes back is
+ * steered afresh, to the same backend while the ring is unchanged.
+ */
+static void test_full_set_evicts(void **state)
+{
+	struct fix *f = *state;
+	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char first[12][INET_ADDR_STR];
+	struct ae_flow ways[16];
+	struct ae_vip_stats st;
+	struct result r;
+	int i, round;
+
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
+	reapply(f);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 12; i++) {
+			s.sport = 14000 + i;
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_TX);
+			if (!round)
+				strcpy(first[i], r.backend);
+			assert_string_equal(r.backend, first[i]);
+		}
+	}
+	assert_int_equal(flow_ways(f, ways, 16), AE_FLOW_WAYS);
+	assert_int_equal(dp_read_vip_stats(f->dp, 0, &st), 0);
+	assert_int_equal(st.packets, 24);
+	assert_true(st.new_flows > 12); /* some came back after eviction */
+}
+
+/* A way is trusted only when its check holds: one whose backend address was changed under it
+ * (as a torn write would leave it) is checked again, and the flow keeps its real backend.
+ */
+static void test_way_check(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 15000, 443);
+	int fd = dp_map_fd(f->dp, "flows");
+	struct ae_flow_set set;
+	struct result r;
+	char backend[INET_ADDR_STR];
+	uint32_t i;
+	int w, patched = 0;
+
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	strcpy(backend, r.backend);
+	for (i = 0; !patched && !bpf_map_lookup_elem(fd, &i, &set); i++) {
+		for (w = 0; w < AE_FLOW_WAYS; w++) {
+			if (set.way[w].key.sport != htons(15000))
+				continue;
+			inet_pton(AF_INET, "198.51.100.250", set.way[w].addr);
+			assert_int_equal(bpf_map_update_elem(fd, &i, &set, BPF_ANY), 0);
+			patched = 1;
+		}
+	}
+	assert_true(patched);
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_string_equal(r.backend, backend);
+	assert_int_equal(reason_count(f, AE_DROP_NO_BACKEND), 0);
+}
+
 static void test_counters(void **state)
 {
 	struct fix *f = *state;
@@ -885,6 +967,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_across_ring_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_set_evicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),

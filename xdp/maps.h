@@ -84,6 +84,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE); /* the controller touches a new table's pages once */
 	__type(key, __u32);
 	__type(value, struct ae_flow_set);
 } flows SEC(".maps");
