@@ -906,6 +906,7 @@ static void test_pinned_adoption(void **state)
 	struct dp_opts o = { .pin_dir = dir };
 	struct ae_meta bad = { .abi_version = 999 };
 	struct fix f = { 0 }, g = { 0 };
+	struct dataplane *h = NULL;
 	struct result r;
 	__u32 zero = 0;
 	int i;
@@ -934,6 +935,10 @@ static void test_pinned_adoption(void **state)
 		run(&g, &s, &r);
 		assert_string_equal(r.backend, before[i]);
 	}
+	/* rings of another size cannot go into the pinned rings map: refused */
+	g.p->dataplane.ring_size = 251;
+	assert_int_equal(dp_open(g.p, &o, &h), -EPROTO);
+	g.p->dataplane.ring_size = 65537;
 	/* pins that speak another ABI: refused, unless replaced */
 	assert_int_equal(bpf_map_update_elem(dp_map_fd(g.dp, "meta"), &zero, &bad, BPF_ANY), 0);
 	dp_close(g.dp);

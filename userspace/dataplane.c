@@ -118,13 +118,25 @@ out:
 	return err;
 }
 
+/* Every ring has exactly ring_size entries (see struct ring in maps.h): a map of that shape,
+ * handed to libbpf as the template the rings map takes its inner shape from.
+ */
+static int ring_template(struct dataplane *dp, int *fd)
+{
+	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring_tmpl", sizeof(uint32_t), sizeof(uint32_t),
+			     dp->ring_size, NULL);
+	if (*fd < 0)
+		return -errno;
+	return bpf_map__set_inner_map_fd(dp->skel->maps.rings, *fd);
+}
+
 int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane **out)
 {
 	uint32_t flows = opts && opts->flow_table_size ? opts->flow_table_size :
 							 p->dataplane.flow_table_size;
 	struct dataplane *dp;
+	int err, r, tmpl_fd = -1;
 	uint32_t i;
-	int err, r;
 
 	if (dp_backend_count(p) > AE_MAX_BACKENDS)
 		return -E2BIG;
@@ -153,6 +165,8 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 		goto err_free;
 	}
 	err = size_maps(dp, flows);
+	if (!err)
+		err = ring_template(dp, &tmpl_fd);
 	if (err)
 		goto err_free;
 	/* a fresh table's seed; pinned state brings its table's own */
@@ -173,6 +187,8 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 		goto err_free;
 	}
 	err = anyedge_bpf__load(dp->skel);
+	close(tmpl_fd); /* the rings map keeps the shape it took from it */
+	tmpl_fd = -1;
 	if (err) {
 		pr_warn("dataplane: loading the XDP program failed: %s\n", strerror(-err));
 		if (dp->pin_dir[0])
@@ -194,6 +210,8 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 	*out = dp;
 	return 0;
 err_free:
+	if (tmpl_fd >= 0)
+		close(tmpl_fd);
 	dp_close(dp);
 	return err;
 }

@@ -63,6 +63,11 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 		pr_warn("dataplane: discarding pinned state of ABI %u under %s (--replace)\n", abi,
 			dp->pin_dir);
 		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
+	} else if (!err && !opts->replace && meta.ring_size != dp->ring_size) {
+		pr_warn("dataplane: pinned maps under %s hold rings of %u entries, the policy wants "
+			"%u; refusing to adopt them (--replace discards them and their flows)\n",
+			dp->pin_dir, meta.ring_size, dp->ring_size);
+		return -EPROTO;
 	} else if (!err && opts->replace) {
 		pr_warn("dataplane: discarding pinned maps under %s (--replace)\n", dp->pin_dir);
 		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
@@ -94,7 +99,11 @@ int dp_pin_adopt(struct dataplane *dp)
 	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	int cfd = bpf_map__fd(dp->skel->maps.config);
 	struct ae_config cfg;
-	struct ae_meta meta = { .abi_version = AE_ABI_VERSION, .flow_seed = dp->flow_seed };
+	struct ae_meta meta = {
+		.abi_version = AE_ABI_VERSION,
+		.flow_seed = dp->flow_seed,
+		.ring_size = dp->ring_size,
+	};
 	struct ae_meta was = { 0 };
 	struct ae_backend b;
 	__u32 id, zero = 0;

@@ -156,7 +156,6 @@ static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, 
 
 static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_t n, uint32_t seed)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_INNER_MAP);
 	uint32_t count = dp->ring_size;
 	int fd, err;
 
@@ -164,7 +163,7 @@ static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_
 	if (err)
 		return err;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring", sizeof(uint32_t), sizeof(uint32_t),
-			    dp->ring_size, &mopts);
+			    dp->ring_size, NULL);
 	if (fd < 0)
 		return -errno;
 	if (bpf_map_update_batch(fd, dp->ring_keys, dp->ring_vals, &count, NULL)) {

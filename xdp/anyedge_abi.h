@@ -180,7 +180,8 @@ struct ae_config {
 struct ae_meta {
 	__u32 abi_version;
 	__u32 flow_seed; /* seed of the flow table's set hash: kept as long as the table is */
-	__u32 reserved[2];
+	__u32 ring_size; /* entries of every ring the rings map can hold */
+	__u32 reserved;
 };
 
 /* vip_stats and reasons are plain arrays split by CPU, not per-CPU maps: on the VMs measured a

@@ -61,13 +61,14 @@ struct {
 	__type(value, struct ae_backend);
 } backends SEC(".maps");
 
-/* A ring: ring_size backend ids. BPF_F_INNER_MAP lets rings of any size share one slot type;
- * the lookup then bounds-checks at run time.
+/* A ring: ring_size backend ids. The controller sizes this template to ring_size at load, and
+ * every ring is exactly that size, so the verifier inlines the ring lookup with its bound as an
+ * immediate (BPF_F_INNER_MAP would read the bound from the ring first: another dependent cache
+ * miss per new flow).
  */
 struct ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
 	__type(value, __u32);
 };
