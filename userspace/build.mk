@@ -4,7 +4,7 @@ LIB_SRCS := userspace/log.c userspace/inet.c userspace/xdp_pin.c \
 	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
 	userspace/policy_check.c userspace/policy_load.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_rings.c \
-	userspace/dataplane_vips.c userspace/dataplane_pin.c
+	userspace/dataplane_vips.c userspace/dataplane_pin.c userspace/dataplane_load.c
 LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
 	userspace/health.c userspace/health_region.c userspace/kernel.c
 LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c bgp/bird_conf.c bgp/announce.c bgp/speaker.c

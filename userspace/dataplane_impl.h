@@ -69,6 +69,14 @@ int apply_prefs(struct dataplane *dp, const struct policy *p);
 int assign_vip_ids(struct vip_ids *ids, const struct policy *p);
 int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v);
 
+/* dataplane_load.c: before load, map sizes, the rings' template (*tmpl_fd, to close once
+ * loaded) and a fresh flow seed; then the flow table's constants (after dp_pin_prepare, which
+ * may bring the pinned table's seed); after load, prefault_flows for a table not adopted.
+ */
+int shape_maps(struct dataplane *dp, uint32_t flows, int *tmpl_fd);
+int set_flow_constants(struct dataplane *dp);
+int prefault_flows(struct dataplane *dp);
+
 /* dataplane_pin.c */
 int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts);
 int dp_pin_adopt(struct dataplane *dp);

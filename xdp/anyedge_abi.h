@@ -125,12 +125,13 @@ struct ae_flow_key {
 } __attribute__((aligned(8)));
 
 /* flows: an array of AE_FLOW_WAYS-way sets, one cache line a way, the set picked by the flow's
- * fold hash (seeded by ae_meta.flow_seed). A way holds what the tunnel needs (the backend's address), so an established flow
- * costs one line. Every CPU reads every set (a flow that moves between CPUs keeps its backend)
- * and writes without a lock; `check` binds the way's fields to the flow and to the epoch they
- * were checked under, so a way from an older epoch, or torn by two writers, is checked again
- * before it is trusted. A full set gives up a random way. Measured here, all of this costs less
- * than one lookup in an LRU hash map (README, "Benchmarks").
+ * fold hash (seeded by ae_meta.flow_seed). A way holds what the tunnel needs (the backend's
+ * address), so an established flow costs one line. Every CPU reads every set (a flow that moves
+ * between CPUs keeps its backend) and writes without a lock; `check` binds the way's fields to
+ * the flow and to the epoch they were checked under, so a way from an older epoch, or torn by
+ * two writers, is checked again before it is trusted. A full set gives up a random way.
+ * Measured here, all of this costs less than one lookup in an LRU hash map (README,
+ * "Benchmarks").
  */
 #define AE_FLOW_WAYS 4
 struct ae_flow {
@@ -143,6 +144,7 @@ struct ae_flow {
 };
 
 _Static_assert(sizeof(struct ae_flow) == 64, "a way is one cache line");
+_Static_assert(AE_MAX_VIPS <= 256 && AE_MAX_BACKENDS <= 65536, "ids outgrew a way's fields");
 
 /* The set mask and the set hash's seed are immediates in the program, patched in by the
  * controller before load (dataplane.c): read from a map, they would make the read of the flow's
@@ -151,7 +153,6 @@ _Static_assert(sizeof(struct ae_flow) == 64, "a way is one cache line");
  */
 #define AE_FLOW_MASK_IMM 0x0ae0f1a5
 #define AE_FLOW_SEED_IMM 0x5eedf10a
-_Static_assert(AE_MAX_VIPS <= 256 && AE_MAX_BACKENDS <= 65536, "ids outgrew a way's fields");
 
 struct ae_flow_set {
 	struct ae_flow way[AE_FLOW_WAYS];

@@ -85,7 +85,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE); /* the controller touches a new table's pages once */
+	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: a way, on one line */
 	__type(key, __u32);
 	__type(value, struct ae_flow_set);
 } flows SEC(".maps");
