@@ -118,6 +118,10 @@ int shape_maps(struct dataplane *dp, uint32_t flows, int *tmpl_fd)
 	/* a fresh table's seed; adopted pins bring their table's own (dp_pin_prepare) */
 	if (getrandom(&dp->flow_seed, sizeof(dp->flow_seed), 0) != sizeof(dp->flow_seed))
 		return -errno;
+	/* a 64-bit ALU immediate is sign-extended: a positive one keeps the upper half zero, as
+	 * the compiled code that xors it in may assume
+	 */
+	dp->flow_seed &= 0x7fffffff;
 	return 0;
 }
 
