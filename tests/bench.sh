@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: per-packet cost of the steering program, beside the floor (an XDP_PASS-only
 # program timed the same way, interleaved, in the same run). Four packet classes:
-#   non-VIP pass | VIP new flow (miss + flow insert) | VIP established flow (hit) | IPv6 VIP hit
+#   non-VIP pass | VIP new flow (a SYN: miss + flow insert; and UDP, no SYN) | VIP established
+#   flow (an ACK: hit) | IPv6 VIP hit
 # Machines here are shared and noisy: compare figures from one run, not across runs.
 set -eu
 B=${B:-build}
@@ -18,8 +19,9 @@ fi
 mk="$B/tests/mkpcap"
 "$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16
 "$mk" "$tmp/new.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS
-"$mk" "$tmp/hit.pcap" src=203.0.113.200,count=16
-"$mk" "$tmp/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16
+"$mk" "$tmp/new-udp.pcap" src=203.0.113.200,proto=udp,count=$FLOWS,flows=$FLOWS
+"$mk" "$tmp/hit.pcap" src=203.0.113.200,count=16,flags=ack
+"$mk" "$tmp/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16,flags=ack
 
 run() { # name pcap repeat [policy]
 	out=$("$B/anyedge" bench --config "${4:-tests/bench.yaml}" --pcap "$2" --repeat "$3")
@@ -35,13 +37,14 @@ print("%-28s %10.1f %10.1f %10.1f %12.1f %10.1f" % (sys.argv[1], d["ns_per_packe
 printf '%-28s %10s %10s %10s %12s %10s\n' "class" "ns/packet" "floor ns" "net ns" "net median" "net IQM"
 run "non-VIP pass" "$tmp/nonvip.pcap" "$REPEAT"
 # each of FLOWS distinct flows runs once: every run is a miss that inserts its flow
-run "VIP new flow (miss+insert)" "$tmp/new.pcap" 1
+run "VIP new flow (SYN)" "$tmp/new.pcap" 1
+run "VIP new flow (UDP, no SYN)" "$tmp/new-udp.pcap" 1
 # the same with a 64-flow table and a 251-entry ring, both hot in cache: the steering logic alone,
 # without the two random reads into large memory (a set of the table, an entry of the ring)
 sed 's/flow_table_size: [0-9]*/flow_table_size: 64/; s/ring_size: [0-9]*/ring_size: 251/' \
 	tests/bench.yaml >"$tmp/hot.yaml"
 run "  same, table and ring hot" "$tmp/new.pcap" 1 "$tmp/hot.yaml"
-run "VIP established (hit)" "$tmp/hit.pcap" "$REPEAT"
+run "VIP established (ACK, hit)" "$tmp/hit.pcap" "$REPEAT"
 run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
 
 # The probe engine: 1000 HTTP targets on loopback at a 1 s interval, CPU as a share of one core.

@@ -2,7 +2,8 @@
 /* mkpcap OUT SPEC...: write an Ethernet capture for replay and bench. A SPEC is
  * key=value pairs joined by commas: src, dst, proto (tcp|udp|icmp|N), sport, dport, count
  * (frames; sport counts up from sport when > 1), flows (distinct sports cycled, default count),
- * vlan (tags 0..3), opts (IPv4 option words), len (payload bytes), frag (first|middle|last).
+ * vlan (tags 0..3), opts (IPv4 option words), len (payload bytes), frag (first|middle|last),
+ * flags (TCP: syn, the default, ack, or a number).
  */
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -40,6 +41,10 @@ static int set_kv(struct pkt_spec *s, unsigned long *count, unsigned long *flows
 		s->n_vlans = atoi(v);
 	else if (!strcmp(kv, "opts"))
 		s->ip_opt_words = atoi(v);
+	else if (!strcmp(kv, "flags")) /* TCP: syn (the default), ack, or a number */
+		s->tcp_flags = !strcmp(v, "syn") ? 0x02 :
+			       !strcmp(v, "ack") ? 0x10 :
+						   (uint8_t)strtoul(v, NULL, 0);
 	else if (!strcmp(kv, "len"))
 		s->payload_len = strtoul(v, NULL, 10);
 	else if (!strcmp(kv, "frag")) {

@@ -223,6 +223,7 @@ static struct pkt_spec tcp4(const char *src, const char *dst, uint16_t sport, ui
 			      .proto = IPPROTO_TCP,
 			      .sport = sport,
 			      .dport = dport,
+			      .tcp_flags = 0x10, /* ACK: a packet of a flow; a SYN opens one */
 			      .payload_len = 20 };
 
 	memcpy(s.dst_mac, EDGE_MAC, 6);
@@ -690,6 +691,54 @@ static void test_way_check(void **state)
 	assert_int_equal(reason_count(f, AE_DROP_NO_BACKEND), 0);
 }
 
+/* A SYN opens a connection: it is steered afresh even when its 5-tuple is remembered, and its
+ * way is replaced (never duplicated); the flow's later packets follow the SYN's backend, while
+ * packets of established flows keep theirs across a ring change.
+ */
+static void test_syn_steers_afresh(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char before[64][INET_ADDR_STR], syn[INET_ADDR_STR];
+	static struct ae_flow ways[8192];
+	struct policy *bigger;
+	struct result r;
+	size_t n, w, mine = 0;
+	int i, moved = 0;
+
+	for (i = 0; i < 64; i++) {
+		s.sport = 16000 + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		strcpy(before[i], r.backend);
+	}
+	bigger = make_policy("      - {address: 198.51.100.23}\n", 7);
+	dp_view_free(&f->view);
+	assert_int_equal(dp_view_default(bigger, NULL, &f->view), 0);
+	assert_int_equal(dp_apply(f->dp, bigger, &f->view), 0);
+	policy_free(f->p);
+	f->p = bigger;
+	for (i = 0; i < 64; i++) {
+		s.sport = 16000 + i;
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, before[i]);
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		strcpy(syn, r.backend);
+		moved += strcmp(syn, before[i]) != 0;
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, syn);
+	}
+	assert_true(moved > 5); /* the new ring sends some of them to the new backend */
+	n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
+	for (w = 0; w < n; w++)
+		mine += ntohs(ways[w].key.sport) >= 16000 && ntohs(ways[w].key.sport) < 16064;
+	assert_int_equal(mine, 64);
+}
+
 static void test_counters(void **state)
 {
 	struct fix *f = *state;
@@ -974,6 +1023,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_set_evicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_steers_afresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),

@@ -85,11 +85,15 @@ int anyedge_xdp(struct xdp_md *ctx)
 		act = XDP_PASS;
 		goto out;
 	}
-	/* the flow's set first: its read need not wait for the config's */
+	/* The flow's set first: its read need not wait for the config's. A SYN opens a new
+	 * connection, steered afresh whatever the set remembers of its 5-tuple; its set is read
+	 * later, beside the ring, so the two random reads wait together, not one after the other
+	 * (~130 ns of a ~600 ns new flow here).
+	 */
 	p.hash = ae_flow_fold(&p.flow, AE_FLOW_SEED_IMM);
 	if (p.l4_ok || p.frag) {
 		set = flow_set(p.hash);
-		if (set)
+		if (set && !p.syn)
 			f = flow_find(set, &p.flow);
 	}
 	cfg = bpf_map_lookup_elem(&config, &zero);

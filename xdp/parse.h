@@ -38,6 +38,7 @@ struct pkt {
 	__u8 df; /* IPv4 don't-fragment bit */
 	__u8 frag; /* any fragment, first included: steered without ports */
 	__u8 l4_ok; /* ports were read from a complete L4 header */
+	__u8 syn; /* a TCP SYN without ACK: a connection's first packet */
 	__u16 l3_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u32 dst_fold; /* the destination's 32-bit words xor-ed: the VIP filter's input */
 	__u32 hash; /* ae_flow_hash of flow: the flow's set, ring entry and IPv6 flow label */
@@ -165,6 +166,7 @@ static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
 			return;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
+		p->syn = th->syn && !th->ack;
 		p->l4_ok = 1;
 	} else if (p->flow.proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;

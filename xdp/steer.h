@@ -96,8 +96,8 @@ static __always_inline struct ae_backend *flow_backend(const struct ae_vip *vip,
 }
 
 /* A new flow, or one whose backend can no longer hold it: AE_CONTINUE with *out set, or a
- * verdict with *reason set. f is the flow's way when it has one, set its set; the flow is
- * (re)written with the epoch the packet started under.
+ * verdict with *reason set. f is the flow's way when it has one (never for a SYN: see the
+ * caller), set its set; the flow is (re)written with the epoch the packet started under.
  */
 static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct ae_flow *f,
 				 struct ae_flow_set *set, const struct ae_config *cfg, __u32 epoch,
@@ -140,6 +140,8 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
+	if (!f && set && p->syn) /* its old way, if any, is replaced: one way per 5-tuple */
+		f = flow_find(set, &p->flow);
 	if (!f && set)
 		f = flow_victim(set);
 	if (f)
