@@ -133,6 +133,13 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
+	/* The way this flow will take, chosen just before the ring is read: a SYN's set is read
+	 * only now (see the caller), and its read and the ring's then wait together.
+	 */
+	if (!f && set && p->syn) /* its old way, if any, is replaced: one way per 5-tuple */
+		f = flow_find(set, &p->flow);
+	if (!f && set)
+		f = flow_victim(set);
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	id = bpf_map_lookup_elem(ring, &idx);
 	b = id ? bpf_map_lookup_elem(&backends, id) : 0;
@@ -140,10 +147,6 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
-	if (!f && set && p->syn) /* its old way, if any, is replaced: one way per 5-tuple */
-		f = flow_find(set, &p->flow);
-	if (!f && set)
-		f = flow_victim(set);
 	if (f)
 		flow_store(f, p, epoch, b, *id, v->id);
 	*new_flow = 1;
