@@ -948,6 +948,23 @@ static void test_deterministic_across_processes(void **state)
 /* A controller restart: a second dataplane adopts the first one's pins; flows keep their
  * backends even though its rings are rebuilt, and pins of another ABI are refused.
  */
+static void pin_dir_name(char *dir, size_t len)
+{
+	snprintf(dir, len, DP_PIN_BASE "/test-%d", (int)getpid());
+}
+
+/* The pins go even when an assertion stopped the test half-way. */
+static int teardown_pins(void **state)
+{
+	char dir[128];
+
+	(void)state;
+	pin_dir_name(dir, sizeof(dir));
+	dp_unpin(dir);
+	rmdir(DP_PIN_BASE); /* only if no other run has pins there */
+	return 0;
+}
+
 static void test_pinned_adoption(void **state)
 {
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
@@ -960,7 +977,7 @@ static void test_pinned_adoption(void **state)
 	__u32 zero = 0;
 	int i;
 
-	snprintf(dir, sizeof(dir), DP_PIN_BASE "/test-%d", (int)getpid());
+	pin_dir_name(dir, sizeof(dir));
 	f.p = make_policy("", 7);
 	assert_int_equal(dp_open(f.p, &o, &f.dp), 0);
 	assert_false(dp_adopted(f.dp));
@@ -1029,7 +1046,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
-		cmocka_unit_test(test_pinned_adoption),
+		cmocka_unit_test_teardown(test_pinned_adoption, teardown_pins),
 	};
 
 	if (geteuid()) {
