@@ -536,12 +536,23 @@ static void test_promotion_moves_established_flows(void **state)
 	assert_true(in_region(f, EU, r.backend));
 }
 
+/* The policy grows a third eu-west backend (198.51.100.23): eu-west's ring changes. */
+static void add_eu_backend(struct fix *f)
+{
+	struct policy *bigger = make_policy("      - {address: 198.51.100.23}\n", 7);
+
+	dp_view_free(&f->view);
+	assert_int_equal(dp_view_default(bigger, NULL, &f->view), 0);
+	assert_int_equal(dp_apply(f->dp, bigger, &f->view), 0);
+	policy_free(f->p);
+	f->p = bigger;
+}
+
 static void test_affinity_across_ring_change(void **state)
 {
 	struct fix *f = *state;
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	char before[64][INET_ADDR_STR];
-	struct policy *bigger;
 	struct result r;
 	int i, moved_new = 0;
 
@@ -552,12 +563,7 @@ static void test_affinity_across_ring_change(void **state)
 		strcpy(before[i], r.backend);
 	}
 	/* a third eu-west backend: the ring changes, established flows stay */
-	bigger = make_policy("      - {address: 198.51.100.23}\n", 7);
-	dp_view_free(&f->view);
-	assert_int_equal(dp_view_default(bigger, NULL, &f->view), 0);
-	assert_int_equal(dp_apply(f->dp, bigger, &f->view), 0);
-	policy_free(f->p);
-	f->p = bigger;
+	add_eu_backend(f);
 	for (i = 0; i < 64; i++) {
 		s.sport = 9000 + i;
 		run(f, &s, &r);
@@ -701,7 +707,6 @@ static void test_syn_steers_afresh(void **state)
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	char before[64][INET_ADDR_STR], syn[INET_ADDR_STR];
 	static struct ae_flow ways[8192];
-	struct policy *bigger;
 	struct result r;
 	size_t n, w, mine = 0;
 	int i, moved = 0;
@@ -712,12 +717,7 @@ static void test_syn_steers_afresh(void **state)
 		run(f, &s, &r);
 		strcpy(before[i], r.backend);
 	}
-	bigger = make_policy("      - {address: 198.51.100.23}\n", 7);
-	dp_view_free(&f->view);
-	assert_int_equal(dp_view_default(bigger, NULL, &f->view), 0);
-	assert_int_equal(dp_apply(f->dp, bigger, &f->view), 0);
-	policy_free(f->p);
-	f->p = bigger;
+	add_eu_backend(f);
 	for (i = 0; i < 64; i++) {
 		s.sport = 16000 + i;
 		s.tcp_flags = 0x10;
