@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bird_conf.h"
+#include "files.h"
 #include "inet.h"
 
 static const char state_on[] = "# written by anyedged: the wanted state of this BIRD protocol\n"
@@ -190,67 +191,13 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd, ret = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Replace dir/name.conf with data: a temp file in the same directory (so rename is atomic),
- * flushed before the rename and the rename flushed after, so that after a crash the file is
- * either the old or the new one, never empty.
- */
+/* Replace dir/name.conf with data, atomically (file_replace). */
 static int write_atomic(const char *dir, const char *name, const char *data)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	size_t len = strlen(data), off = 0;
-	ssize_t w;
-	int fd, ret;
+	char path[PATH_MAX];
+	int ret = state_path(path, sizeof(path), dir, name);
 
-	ret = state_path(path, sizeof(path), dir, name);
-	if (ret)
-		return ret;
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.conf.XXXXXX", dir, name) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			ret = -errno;
-			goto err_close;
-		}
-		off += w;
-	}
-	if (fchmod(fd, 0644) || fsync(fd)) {
-		ret = -errno;
-		goto err_close;
-	}
-	if (close(fd)) {
-		ret = -errno;
-		goto err_unlink;
-	}
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto err_unlink;
-	}
-	return fsync_dir(dir);
-
-err_close:
-	close(fd);
-err_unlink:
-	unlink(tmp);
-	return ret;
+	return ret ? ret : file_replace(path, data, strlen(data), 0644);
 }
 
 int bird_state_write_one(const char *dir, const char *proto, bool enabled)
@@ -331,32 +278,13 @@ int bird_state_read(const char *dir, const struct policy *p, unsigned int *wante
 	return err;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX], *s;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int bird_state_init(const char *dir, const struct policy *p)
 {
 	char name[BIRD_PROTO_MAX], path[PATH_MAX];
 	int twin, ret, n = 0;
 	size_t v;
 
-	ret = mkdir_p(dir);
+	ret = mkdir_p(dir, 0755);
 	if (ret)
 		return ret;
 	for (v = 0; v < p->n_vips; v++) {

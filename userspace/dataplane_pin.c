@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane_impl.h"
+#include "files.h"
 #include "log.h"
 #include "xdp_pin.h"
 
@@ -46,7 +47,7 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 		return -ENAMETOOLONG;
 	err = bpffs_mount();
 	if (!err)
-		err = mkdir_p(dp->pin_dir);
+		err = mkdir_p(dp->pin_dir, 0700);
 	if (err) {
 		pr_warn("dataplane: cannot prepare %s: %s\n", dp->pin_dir, strerror(-err));
 		return err;

@@ -33,25 +33,6 @@ int bpffs_mount(void)
 	return 0;
 }
 
-int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* bpffs refuses names with a dot (those are the kernel's), hence "new_pin". */
 int pin_replace(int fd, const char *dir, const char *name)
 {

@@ -11,7 +11,6 @@
 
 /* Mount bpffs at BPFFS unless it is there (it is not at boot on every host). 0 or -errno. */
 int bpffs_mount(void);
-int mkdir_p(const char *path);
 /* Pin fd as dir/name, atomically replacing an older pin (pin a temporary name, rename). */
 int pin_replace(int fd, const char *dir, const char *name);
 /* Unlink every pin in dir except the one named keep (NULL: none). 0 or -errno. */

@@ -29,6 +29,7 @@
 #include "decap.skel.h"
 #include "inet.h"
 #include "log.h"
+#include "files.h"
 #include "xdp_pin.h"
 
 #define DECAP_PIN_BASE BPFFS "/anyedge/decap"
@@ -287,7 +288,7 @@ static int decap_attach(struct decap_args *a)
 	if (err)
 		return err;
 	pin_path(dir, sizeof(dir), a->dev, NULL);
-	err = mkdir_p(dir);
+	err = mkdir_p(dir, 0700);
 	if (err) {
 		pr_warn("decap: cannot create %s: %s\n", dir, strerror(-err));
 		return err;
@@ -329,7 +330,7 @@ static int decap_attach(struct decap_args *a)
 				a->dev);
 			close(link_fd);
 			remove_pins(a->dev);
-			err = mkdir_p(dir);
+			err = mkdir_p(dir, 0700);
 			if (err)
 				goto cleanup;
 		}

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "cmdq.h"
 #include "edge.h"
+#include "files.h"
 #include "log.h"
 
 #define OPS_STATE_DIR "/var/lib/anyedge"
@@ -154,12 +155,12 @@ static void ops_write_drained(FILE *f, const struct edge *e)
 	}
 }
 
-/* Write st (plus add, when given) in whole: a temporary file, fsync, rename. */
+/* Write st (plus add, when given) in whole, atomically (file_replace). */
 static int ops_state_write(const struct edge *e, const struct ops_promotion *add)
 {
-	char path[512], tmp[520];
+	char path[512], *text = NULL;
+	size_t i, len = 0;
 	struct ops_state st;
-	size_t i;
 	FILE *f;
 	int err;
 
@@ -169,11 +170,10 @@ static int ops_state_write(const struct edge *e, const struct ops_promotion *add
 		goto out;
 	if (ops_all_on_primary(e))
 		st.n_prom = 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	/* the default folder may not exist yet; a missing parent of a test's folder stays an error */
 	if (!getenv("ANYEDGE_STATE_DIR"))
 		mkdir(OPS_STATE_DIR, 0750);
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f) {
 		err = -errno;
 		goto out;
@@ -188,15 +188,12 @@ static int ops_state_write(const struct edge *e, const struct ops_promotion *add
 	if (add && !ops_all_on_primary(e))
 		fprintf(f, "promote %s %s %llu\n", add->source, add->target, add->ms);
 	ops_write_drained(f, e);
-	if (fflush(f) || fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	if (fclose(f))
+		err = -ENOMEM;
+	if (!err)
+		err = file_replace(path, text, len, 0644);
 out:
+	free(text);
 	free(st.prom);
 	free(st.drained);
 	if (err)

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "files.h"
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd, ret = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t off = 0;
+	ssize_t w;
+	int fd, ret;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		w = write(fd, (const char *)data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			ret = -errno;
+			goto err_close;
+		}
+		off += w;
+	}
+	if (fchmod(fd, mode) || fsync(fd)) {
+		ret = -errno;
+		goto err_close;
+	}
+	if (close(fd)) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	if (rename(tmp, path)) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	return fsync_dir(dir);
+
+err_close:
+	close(fd);
+err_unlink:
+	unlink(tmp);
+	return ret;
+}
