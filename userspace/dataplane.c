@@ -237,17 +237,26 @@ static uint8_t default_serving(const struct policy_vip *pv, const bool *region_u
 	return (uint8_t)pv->primary;
 }
 
-int dp_view_default(const struct policy *p, const bool *down, struct dp_view *v)
+int dp_view_alloc(struct dp_view *v, size_t n)
 {
-	size_t n = dp_backend_count(p), i;
-
 	memset(v, 0, sizeof(*v));
+	/* n + 1: never a zero-size allocation */
 	v->backend_up = calloc(n + 1, sizeof(bool));
 	v->backend_new_flows = calloc(n + 1, sizeof(bool));
 	if (!v->backend_up || !v->backend_new_flows) {
 		dp_view_free(v);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+int dp_view_default(const struct policy *p, const bool *down, struct dp_view *v)
+{
+	size_t n = dp_backend_count(p), i;
+	int err = dp_view_alloc(v, n);
+
+	if (err)
+		return err;
 	for (i = 0; i < n; i++)
 		v->backend_up[i] = v->backend_new_flows[i] = true;
 	for (i = 0; i < p->n_regions && i < AE_MAX_REGIONS; i++)

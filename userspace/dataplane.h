@@ -64,6 +64,8 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
  * backend arrays are allocated; dp_view_free releases them.
  */
 int dp_view_default(const struct policy *p, const bool *down, struct dp_view *view);
+/* A zeroed view with backend arrays for n backends (all false). 0 or -ENOMEM. */
+int dp_view_alloc(struct dp_view *view, size_t n);
 void dp_view_free(struct dp_view *view);
 
 /* Index of region r's i-th backend among all the policy's backends (into dp_view.backend_*).

@@ -172,19 +172,6 @@ static void health_eval_panic(struct health *h, const char *cause)
 	}
 }
 
-static int health_alloc_view(struct dp_view *v, size_t n)
-{
-	memset(v, 0, sizeof(*v));
-	/* n + 1 like dp_view_default(): never a zero-size allocation */
-	v->backend_up = calloc(n + 1, sizeof(bool));
-	v->backend_new_flows = calloc(n + 1, sizeof(bool));
-	if (!v->backend_up || !v->backend_new_flows) {
-		dp_view_free(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static void health_init_serving(struct health *h)
 {
 	size_t v;
@@ -210,7 +197,7 @@ static int init_with(struct health *h, const struct policy *p, bool assume_up, c
 	h->b = calloc(h->n_b + 1, sizeof(*h->b));
 	if (!h->b)
 		return -ENOMEM;
-	err = health_alloc_view(&h->frozen, h->n_b);
+	err = dp_view_alloc(&h->frozen, h->n_b);
 	if (err) {
 		free(h->b);
 		h->b = NULL;
@@ -371,7 +358,7 @@ int health_view(struct health *h, struct dp_view *v)
 	size_t i;
 	int err;
 
-	err = health_alloc_view(v, h->n_b);
+	err = dp_view_alloc(v, h->n_b);
 	if (err)
 		return err;
 	/* serving and operator drain are the operator's, applied live even over a frozen view */
@@ -473,7 +460,7 @@ int health_rebind(struct health *h, const struct policy *p, uint64_t now_ms)
 	err = health_map_backends(old.p, p, map);
 	if (err)
 		goto out;
-	err = health_alloc_view(&frozen, n);
+	err = dp_view_alloc(&frozen, n);
 	if (err)
 		goto out;
 	h->b = calloc(n + 1, sizeof(*h->b));
