@@ -71,20 +71,27 @@ static __always_inline int icmp_trim(struct xdp_md *ctx, void *data, void *end, 
 #define ICMP_CSUM_WORDS ((ICMP_QUOTE_V6 + 8) / 4) /* the longest error body, in 32-bit words */
 
 /* Room for the new IP and ICMP headers in front, Ethernet moved there with its addresses
- * swapped, and the frame cut after quote bytes of the original packet. 0 or -1 (the frame may
- * then be half-changed: the caller drops it).
+ * swapped, and the frame cut after quote bytes of the original packet. Returns the new IP
+ * header, with room bytes and then at least orig_len quoted bytes proven in the frame, or NULL
+ * (the frame may then be half-changed: the caller drops it).
  */
-static __always_inline int icmp_reshape(struct xdp_md *ctx, __u32 l2, __u32 room, __u32 quote)
+static __always_inline void *icmp_reshape(struct xdp_md *ctx, __u32 l2, __u32 room, __u32 quote,
+					  __u32 orig_len)
 {
-	void *data, *end;
+	void *data, *end, *ip;
 
 	if (l2 > sizeof(struct ethhdr) + 8 || bpf_xdp_adjust_head(ctx, -(int)room))
-		return -1;
+		return 0;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (icmp_l2(data, end, room, l2))
-		return -1;
-	return icmp_trim(ctx, data, end, l2 + room + quote);
+	if (icmp_l2(data, end, room, l2) || icmp_trim(ctx, data, end, l2 + room + quote))
+		return 0;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (l2 > sizeof(struct ethhdr) + 8)
+		return 0;
+	ip = data + l2;
+	return ip + room + orig_len > end ? 0 : ip;
 }
 
 /* Checksum of len bytes at p (a multiple of 4), folded with seed. Word by word with a bounds
@@ -122,17 +129,14 @@ static __always_inline int icmp4_too_big(struct xdp_md *ctx, const struct pkt *p
 		return -1;
 	/* the original header with its options, plus 8 bytes: what RFC 792 asks */
 	quote = orig->ihl * 4 + 8;
-	if (quote > 68 || quote > p->ip_len || icmp_reshape(ctx, l2, room, quote))
+	if (quote > 68 || quote > p->ip_len)
 		return -1;
-	data = (void *)(long)ctx->data;
+	ip = icmp_reshape(ctx, l2, room, quote, sizeof(*orig));
+	if (!ip)
+		return -1;
 	end = (void *)(long)ctx->data_end;
-	if (l2 > sizeof(struct ethhdr) + 8)
-		return -1;
-	ip = data + l2;
 	ic = (void *)(ip + 1);
 	orig = (void *)(ic + 1);
-	if ((void *)(orig + 1) > end)
-		return -1;
 	ic->type = ICMP_DEST_UNREACH;
 	ic->code = ICMP_FRAG_NEEDED;
 	ic->check = 0;
@@ -158,7 +162,7 @@ static __always_inline int icmp6_too_big(struct xdp_md *ctx, const struct pkt *p
 	__u32 l2 = p->l2_len, room = sizeof(struct ipv6hdr) + sizeof(struct icmp_err), quote;
 	struct ipv6hdr *ip, *orig;
 	struct icmp_err *ic;
-	void *data, *end;
+	void *end;
 	struct {
 		struct in6_addr src, dst;
 		__be32 len, next;
@@ -166,17 +170,14 @@ static __always_inline int icmp6_too_big(struct xdp_md *ctx, const struct pkt *p
 	__u32 sum;
 
 	quote = p->ip_len < ICMP_QUOTE_V6 ? p->ip_len & ~3U : ICMP_QUOTE_V6;
-	if (quote < sizeof(*orig) || icmp_reshape(ctx, l2, room, quote))
+	if (quote < sizeof(*orig))
 		return -1;
-	data = (void *)(long)ctx->data;
+	ip = icmp_reshape(ctx, l2, room, quote, sizeof(*orig));
+	if (!ip)
+		return -1;
 	end = (void *)(long)ctx->data_end;
-	if (l2 > sizeof(struct ethhdr) + 8)
-		return -1;
-	ip = data + l2;
 	ic = (void *)(ip + 1);
 	orig = (void *)(ic + 1);
-	if ((void *)(orig + 1) > end)
-		return -1;
 	ic->type = ICMPV6_PKT_TOOBIG;
 	ic->code = 0;
 	ic->check = 0;
