@@ -73,34 +73,34 @@ int pin_dir_clear(const char *dir, const char *keep)
 
 int xdp_link_create(int prog_fd, int ifindex, const char *dev, const char **mode)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
-	int fd, err;
+	static const struct {
+		__u32 flag;
+		const char *name;
+	} modes[] = { { XDP_FLAGS_DRV_MODE, "native" }, { XDP_FLAGS_SKB_MODE, "generic" } };
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int fd, err = -EINVAL;
+	size_t i;
 
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (fd >= 0) {
-		*mode = "native";
-		return fd;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (i)
+			pr_info("%s XDP on %s refused (%s); trying %s mode\n", modes[i - 1].name,
+				dev, strerror(-err), modes[i].name);
+		opts.flags = modes[i].flag;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		if (fd >= 0) {
+			*mode = modes[i].name;
+			return fd;
+		}
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST) {
+			pr_warn("%s already has an XDP program that is not ours; remove it first "
+				"(ip link set dev %s xdp off)\n",
+				dev, dev);
+			return -EBUSY;
+		}
 	}
-	err = -errno;
-	if (err == -EBUSY || err == -EEXIST)
-		goto busy;
-	pr_info("native XDP on %s refused (%s); trying generic mode\n", dev, strerror(-err));
-	opts.flags = XDP_FLAGS_SKB_MODE;
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (fd >= 0) {
-		*mode = "generic";
-		return fd;
-	}
-	err = -errno;
-	if (err == -EBUSY || err == -EEXIST)
-		goto busy;
 	pr_warn("cannot attach XDP to %s: %s\n", dev, strerror(-err));
 	return err;
-busy:
-	pr_warn("%s already has an XDP program that is not ours; remove it first "
-		"(ip link set dev %s xdp off)\n",
-		dev, dev);
-	return -EBUSY;
 }
 
 const char *xdp_attach_mode(int ifindex, __u32 prog_id)
