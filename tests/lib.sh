@@ -13,11 +13,25 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
-# skip unless root and every named tool is there (exit 77: skipped)
+# exit 77 (skipped), saying why
+skip() {
+	echo "$(basename "$0" .sh): skipped: $*"
+	exit 77
+}
+# skip unless root and every named tool is there
 require() {
-	[ "$(id -u)" -eq 0 ] || { echo "$0: skipped: needs root"; exit 77; }
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	for t in "$@"; do
-		command -v "$t" >/dev/null || { echo "$0: skipped: no $t"; exit 77; }
+		command -v "$t" >/dev/null || skip "no $t"
+	done
+}
+# stop the background processes the test started, by PID: those in $pids
+stop_pids() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
 	done
 }
 . "$top/scripts/lab-lib.sh"

@@ -13,14 +13,11 @@ set -u
 
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 case $B in /*) ;; *) B=$top/$B ;; esac
 ANYEDGE=${ANYEDGE:-$B/anyedge}
 case $ANYEDGE in /*) ;; *) ANYEDGE=$top/$ANYEDGE ;; esac
 
-skip() {
-	echo "t_bird_config: skipped: $*"
-	exit 77
-}
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 for c in bird birdc unshare nsenter ip; do
 	command -v "$c" >/dev/null 2>&1 || skip "no $c"
@@ -38,18 +35,12 @@ tmp=$(mktemp -d /tmp/t_bird_config.XXXXXX)
 pids=""
 
 cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
+	stop_pids
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-. "$top/tests/lib.sh"
 # wait_for TENTHS command...: poll until it succeeds, at most TENTHS x 0.1 s.
 wait_for() {
 	n=$1

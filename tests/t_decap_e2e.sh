@@ -12,6 +12,7 @@ set -u
 
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 case $B in /*) ;; *) B=$top/$B ;; esac
 ANYEDGE=${ANYEDGE:-$B/anyedge}
 case $ANYEDGE in /*) ;; *) ANYEDGE=$top/$ANYEDGE ;; esac
@@ -19,10 +20,6 @@ PY=/usr/bin/python3
 HELPER=$top/tests/decap_e2e.py
 EDGE_ATTACH=$B/tests/edge_attach
 
-skip() {
-	echo "t_decap_e2e: skipped: $*"
-	exit 77
-}
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 [ -x "$ANYEDGE" ] || skip "no $ANYEDGE"
 [ -x "$PY" ] || skip "no $PY"
@@ -39,12 +36,7 @@ pids=""
 made_ns=""
 
 cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
+	stop_pids
 	[ -d "$PINS" ] && nsenter --net=/run/netns/$NS_B "$ANYEDGE" decap detach "$BDEV" \
 		>/dev/null 2>&1
 	for n in $made_ns; do
@@ -57,12 +49,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fails=0
-ok() { echo "ok: $*"; }
-bad() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
 in_ns() {
 	ns=$1
 	shift
@@ -161,7 +147,7 @@ esac
 # Phase 2: through the edge's real XDP program.
 if [ ! -x "$EDGE_ATTACH" ]; then
 	in_ns $NS_B "$ANYEDGE" decap status "$BDEV"
-	[ $fails -eq 0 ] || exit 1
+	[ "$fail" -eq 0 ] || { finish; exit 1; }
 	skip "phase 1 passed; phase 2 needs $EDGE_ATTACH"
 fi
 cat >"$tmp/policy.yaml" <<EOF
@@ -234,4 +220,4 @@ for vip in $VIP4 $VIP6; do
 		bad "$vip: the backend opened no tunnel ($before -> $after)"
 done
 in_ns $NS_B "$ANYEDGE" decap status "$BDEV"
-[ $fails -eq 0 ]
+finish

@@ -10,14 +10,11 @@ set -u
 
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib.sh"
 case $B in /*) ;; *) B=$top/$B ;; esac
 PROBE=${KERNEL_PROBE:-$B/tests/kernel_probe}
 PY=/usr/bin/python3
 
-skip() {
-	echo "t_kernel: skipped: $*"
-	exit 77
-}
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 [ -x "$PROBE" ] || skip "no $PROBE"
 [ -x "$PY" ] || skip "no $PY"
@@ -29,12 +26,7 @@ pids=""
 made_ns=""
 
 cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
+	stop_pids
 	for n in $made_ns; do
 		ip netns del "$n" 2>/dev/null
 	done
@@ -43,7 +35,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-. "$top/tests/lib.sh"
 in_e() { ip netns exec "$NS_E" "$@"; }
 in_p() { ip netns exec "$NS_P" "$@"; }
 
