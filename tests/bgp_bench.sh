@@ -15,6 +15,7 @@ RUNS=${RUNS:-20}
 export LAB=ae$$b LAB_BGP=1 LAB_HOLD_DOWN=1s B
 export LAB_BGP_EXTRA=", damping: {penalty: 0}"
 S=/run/anyedge-lab/$LAB
+. "$top/scripts/lab-lib.sh" # set_state
 
 [ "$(id -u)" -eq 0 ] || { echo "bgp_bench: needs root" >&2; exit 1; }
 cleanup() {
@@ -30,13 +31,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 ms_of() { date -u -d "$1" +%s%3N; } # "2026-11-28T23:36:30.338282" -> ms
-set_state() {
-	st=$1
-	shift
-	for b in "$@"; do
-		echo "$st" >"$S/$b.state.new" && mv "$S/$b.state.new" "$S/$b.state"
-	done
-}
 wait_for() { # FILE PATTERN COUNT SECONDS
 	i=0
 	while [ $i -lt $(($4 * 20)) ]; do
