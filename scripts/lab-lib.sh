@@ -14,6 +14,23 @@ set_state() {
 	done
 }
 
+# flow_start SECONDS: a long-lived TCP flow from the EU client (tests/lab_flow.py, a line every
+# 100 ms for at most SECONDS), its PID in $S/flow.pid. flow_stop: end it, print what it saw and
+# return its status (0: one backend throughout, no reset, no loss).
+flow_start() {
+	ip netns exec "$LAB-ceu" python3 tests/lab_flow.py 192.0.2.1 7 "$S/flow.stop" 0.1 "$1" \
+		>"$S/flow.out" 2>&1 &
+	echo $! >"$S/flow.pid"
+}
+flow_stop() {
+	touch "$S/flow.stop"
+	wait "$(cat "$S/flow.pid")"
+	flow_rc=$?
+	rm -f "$S/flow.pid"
+	echo "long-lived flow: $(cat "$S/flow.out")"
+	return $flow_rc
+}
+
 # served_by us|eu [ADDR]: which region/backend answers a new request from that client
 served_by() {
 	ip netns exec "$LAB-c$1" curl -s -m 1 "http://${2:-192.0.2.1}/" 2>/dev/null

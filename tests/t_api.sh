@@ -156,9 +156,7 @@ check "10 MB chunked body: 413 (got $(cat "$S/big.code"))" [ "$(cat "$S/big.code
 
 # 5. drain: the established flow stays, new flows go elsewhere
 case $(served_by eu) in eu-west/*) ok "EU client on eu-west" ;; *) bad "EU client not on eu-west" ;; esac
-ip netns exec "$LAB-ceu" python3 tests/lab_flow.py 192.0.2.1 7 "$S/flow.stop" 0.1 60 \
-	>"$S/flow.out" 2>&1 &
-echo $! >"$S/flow.pid"
+flow_start 60
 sleep 1
 expect_post 200 "drain region eu-west" /api/v1/drain '{"region":"eu-west"}'
 sleep 0.3
@@ -166,12 +164,7 @@ case $(served_by eu) in us-east/*) ok "new EU flows go to us-east while eu-west 
 check "state shows eu-west's backends drained" wait_state \
 	"all(b['drained'] for b in j['backends'] if b['region']=='eu-west')" 2
 sleep 2
-touch "$S/flow.stop"
-wait "$(cat "$S/flow.pid")"
-flow_rc=$?
-rm -f "$S/flow.pid"
-echo "long-lived flow: $(cat "$S/flow.out")"
-check "the established flow kept its eu-west backend through the drain" [ $flow_rc -eq 0 ]
+check "the established flow kept its eu-west backend through the drain" flow_stop
 check "... and it was on eu-west" grep -q '"eu-west/' "$S/flow.out"
 expect_post 200 "undrain region eu-west" /api/v1/undrain '{"region":"eu-west"}'
 sleep 0.3
