@@ -143,10 +143,20 @@ int dp_map_fd(const struct dataplane *dp, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+int write_config(struct dataplane *dp, const struct ae_config *c)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, c, BPF_ANY))
+		return -errno;
+	dp->config = *c;
+	return 0;
+}
+
 static int apply_config(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
-	struct ae_config c = { 0 };
-	uint32_t zero = 0;
+	struct ae_config c = { .vip_table = dp->config.vip_table };
+	uint32_t epoch = dp->config.epoch + 1;
 
 	memcpy(c.edge_mac, p->edge.has_mac ? p->edge.mac : v->edge_mac, 6);
 	memcpy(c.gateway_mac, p->edge.has_gateway_mac ? p->edge.gateway_mac : v->gateway_mac, 6);
@@ -161,10 +171,8 @@ static int apply_config(struct dataplane *dp, const struct policy *p, const stru
 	c.mtu = v->mtu;
 	c.hash_seed = p->dataplane.hash_seed;
 	c.ring_size = dp->ring_size;
-	c.epoch = ++dp->epoch ? dp->epoch : ++dp->epoch; /* 0: before any apply */
-	return bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c, BPF_ANY) ?
-		       -errno :
-		       0;
+	c.epoch = epoch ? epoch : 1; /* 0: before any apply */
+	return write_config(dp, &c);
 }
 
 static int apply_regions(struct dataplane *dp, const struct policy *p, const struct dp_view *v)

@@ -44,7 +44,7 @@ struct dataplane {
 	struct backend_ids ids;
 	struct vip_ids vids;
 	uint32_t ring_size;
-	uint32_t epoch; /* ae_config.epoch last written; bumped by every apply */
+	struct ae_config config; /* as last written; its epoch is bumped by every apply */
 	uint32_t flow_sets; /* sets in the flow table, a power of two */
 	uint32_t flow_seed; /* its set hash's seed (ae_meta) */
 	uint32_t ring_seed; /* hash_seed the installed rings were built with */
@@ -52,11 +52,16 @@ struct dataplane {
 	uint32_t *ring_vals;
 	struct region_ring ring[AE_MAX_REGIONS];
 	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
+	struct ae_vip_slot vip_live[AE_VIP_SLOTS]; /* the live copy of vip_keys as written */
+	struct ae_vip_slot vip_next[AE_VIP_SLOTS]; /* the next copy, while it is built */
 	int slot_fd[AE_RING_SLOTS]; /* ring fd installed per slot, -1 empty, SLOT_UNKNOWN */
 	char pin_dir[256]; /* "" when nothing is pinned */
 	bool adopted; /* maps came from a previous controller's pins */
 	int link_fd; /* our XDP link, or -1 */
 };
+
+/* dataplane.c: the config map, and dp->config with it */
+int write_config(struct dataplane *dp, const struct ae_config *c);
 
 /* dataplane_rings.c: backend ids, the backends map, rings (in this order around apply) */
 int assign_ids(struct backend_ids *ids, const struct policy *p);
@@ -68,6 +73,7 @@ int release_ids(struct dataplane *dp);
 int apply_prefs(struct dataplane *dp, const struct policy *p);
 int assign_vip_ids(struct vip_ids *ids, const struct policy *p);
 int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v);
+int find_vip_key(const struct dataplane *dp, const struct ae_vip_key *k, struct ae_vip_slot *out);
 
 /* dataplane_load.c: before load, map sizes, the rings' template (*tmpl_fd, to close once
  * loaded) and a fresh flow seed; then the flow table's constants (after dp_pin_prepare, which

@@ -99,7 +99,6 @@ int dp_pin_adopt(struct dataplane *dp)
 	int mfd = bpf_map__fd(dp->skel->maps.meta);
 	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	int cfd = bpf_map__fd(dp->skel->maps.config);
-	struct ae_config cfg;
 	struct ae_meta meta = {
 		.abi_version = AE_ABI_VERSION,
 		.flow_seed = dp->flow_seed,
@@ -134,9 +133,11 @@ int dp_pin_adopt(struct dataplane *dp)
 			dp->vids.next_gen = vi.gen;
 		dp->vids.next = (id + 1) % AE_MAX_VIPS;
 	}
-	/* carry on from the last epoch: flows checked under it are checked again */
-	if (dp->adopted && !bpf_map_lookup_elem(cfd, &zero, &cfg))
-		dp->epoch = cfg.epoch;
+	/* carry on from the last epoch (flows checked under it are checked again) and from the
+	 * live copy of vip_keys (the first apply builds the other)
+	 */
+	if (dp->adopted && bpf_map_lookup_elem(cfd, &zero, &dp->config))
+		return -errno;
 	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
 		return -errno;
 	if (dp->adopted)
@@ -148,10 +149,10 @@ int dp_pin_adopt(struct dataplane *dp)
 int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_view *v)
 {
 	int bfd = bpf_map__fd(dp->skel->maps.backends), rfd = bpf_map__fd(dp->skel->maps.regions);
-	int vfd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
+	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	struct ae_region reg;
 	struct ae_backend b;
-	struct ae_vip_ref ref;
+	struct ae_vip_slot ref;
 	struct ae_vip vip;
 	size_t r, i, k = 0;
 	__u32 id;
@@ -182,7 +183,7 @@ int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_v
 					  .proto = p->vips[i].ports[0].proto };
 
 		memcpy(key.addr, p->vips[i].addr.bytes, 16); /* the port-0 entry every VIP has */
-		if (!bpf_map_lookup_elem(vfd, &key, &ref) &&
+		if (!find_vip_key(dp, &key, &ref) &&
 		    !bpf_map_lookup_elem(ifd, &ref.id, &vip) && vip.gen == ref.gen &&
 		    vip.mode == AE_MODE_ACTIVE_PASSIVE)
 			v->serving[i] = vip.serving;

@@ -52,7 +52,7 @@ static bool prefix_wanted(const struct policy *p, uint8_t family, const uint8_t 
 }
 
 /* Delete the keys of an LPM trie that the policy no longer has. */
-#define PRUNE_KEY_MAX 24 /* the largest key pruned: ae_vip_key, ae_lpm6_key */
+#define PRUNE_KEY_MAX 20 /* the largest key pruned: ae_lpm6_key */
 #define PRUNE_BATCH 64
 
 /* Delete every key of map fd that wanted() refuses. Keys are collected a batch at a time and
@@ -131,28 +131,6 @@ static void vip_key(struct ae_vip_key *k, const struct policy_vip *pv, uint8_t p
 	k->family = pv->addr.family;
 	k->proto = proto;
 	k->port = htons(port);
-}
-
-static bool vip_key_wanted(const void *key, const void *ctx)
-{
-	const struct ae_vip_key *k = key;
-	const struct policy *p = ctx;
-	struct ae_vip_key want;
-	size_t v, i;
-
-	for (v = 0; v < p->n_vips; v++) {
-		for (i = 0; i < p->vips[v].n_ports; i++) {
-			const struct policy_port *pp = &p->vips[v].ports[i];
-
-			vip_key(&want, &p->vips[v], pp->proto, pp->port);
-			if (!memcmp(&want, k, sizeof(want)))
-				return true;
-			vip_key(&want, &p->vips[v], pp->proto, 0);
-			if (!memcmp(&want, k, sizeof(want)))
-				return true;
-		}
-	}
-	return false;
 }
 
 /* Write the words of vip_filter that differ from what the map holds. */
@@ -250,12 +228,109 @@ int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
 	return 0;
 }
 
+/* Put k in table t (salted with salt) unless it is there: -ENOSPC when its probes are full. */
+static int vip_table_put(struct ae_vip_slot *t, __u32 salt, const struct ae_vip_key *k, __u32 id,
+			 __u32 gen)
+{
+	__u32 h = ae_vip_key_hash(k, salt), i;
+	struct ae_vip_slot *e;
+
+	for (i = 0; i < AE_VIP_PROBES; i++) {
+		e = &t[(h + i) & (AE_VIP_SLOTS - 1)];
+		if (!memcmp(&e->key, k, sizeof(*k)))
+			return 0; /* another port's port-0 entry */
+		if (!e->key.family) {
+			*e = (struct ae_vip_slot){ .key = *k, .id = id, .gen = gen };
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int vip_table_fill(struct dataplane *dp, const struct policy *p, __u32 salt)
+{
+	struct ae_vip_slot *t = dp->vip_next;
+	struct ae_vip_key k;
+	size_t i, j;
+	int err = 0;
+
+	memset(t, 0, sizeof(dp->vip_next));
+	for (i = 0; !err && i < p->n_vips; i++) {
+		const struct policy_vip *pv = &p->vips[i];
+		__u32 id = dp->vids.of[i];
+
+		for (j = 0; !err && j < pv->n_ports; j++) {
+			/* the port's own entry, and the port-0 entry its fragments use */
+			vip_key(&k, pv, pv->ports[j].proto, pv->ports[j].port);
+			err = vip_table_put(t, salt, &k, id, dp->vids.gen[id]);
+			vip_key(&k, pv, pv->ports[j].proto, 0);
+			if (!err)
+				err = vip_table_put(t, salt, &k, id, dp->vids.gen[id]);
+		}
+	}
+	return err;
+}
+
+#define VIP_SALT_TRIES 64 /* at the most keys, a salt fails ~1 time in 15 */
+
+/* Build every VIP key into the copy of vip_keys not in use and make it the live one: a reader
+ * sees the old table or the new, whole. The live salt is kept while it places every key.
+ */
+static int apply_vip_keys(struct dataplane *dp, const struct policy *p)
+{
+	int fd = bpf_map__fd(dp->skel->maps.vip_keys);
+	__u32 live = dp->config.vip_table, salt = live >> 1, next = !(live & 1), keys[AE_VIP_SLOTS];
+	struct ae_config c = dp->config;
+	__u32 i, n = AE_VIP_SLOTS;
+	int err, tries;
+
+	for (tries = 0; tries < VIP_SALT_TRIES; tries++, salt = (salt + 1) & 0x7fffffff) {
+		err = vip_table_fill(dp, p, salt);
+		if (err != -ENOSPC)
+			break;
+	}
+	if (err)
+		return err;
+	if (salt == live >> 1 && !memcmp(dp->vip_next, dp->vip_live, sizeof(dp->vip_live)))
+		return 0;
+	for (i = 0; i < AE_VIP_SLOTS; i++)
+		keys[i] = next * AE_VIP_SLOTS + i;
+	if (bpf_map_update_batch(fd, keys, dp->vip_next, &n, NULL))
+		return -errno;
+	c.vip_table = salt << 1 | next;
+	err = write_config(dp, &c);
+	if (!err)
+		memcpy(dp->vip_live, dp->vip_next, sizeof(dp->vip_live));
+	return err;
+}
+
+/* The live entry of k, read from the maps (as the program would find it). */
+int find_vip_key(const struct dataplane *dp, const struct ae_vip_key *k, struct ae_vip_slot *out)
+{
+	int fd = bpf_map__fd(dp->skel->maps.vip_keys);
+	struct ae_config c;
+	__u32 zero = 0, h, i, idx;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c))
+		return -errno;
+	h = ae_vip_key_hash(k, c.vip_table >> 1);
+	for (i = 0; i < AE_VIP_PROBES; i++) {
+		idx = (c.vip_table & 1) * AE_VIP_SLOTS + ((h + i) & (AE_VIP_SLOTS - 1));
+		if (bpf_map_lookup_elem(fd, &idx, out))
+			return -errno;
+		if (!out->key.family)
+			break;
+		if (!memcmp(&out->key, k, sizeof(*k)))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
 	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
-	int fd = bpf_map__fd(dp->skel->maps.vips), ifd = bpf_map__fd(dp->skel->maps.vip_info);
+	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	bool used[AE_MAX_VIPS] = { false };
-	struct ae_vip_key k;
 	size_t i, j;
 	uint32_t id;
 	int err;
@@ -269,15 +344,14 @@ int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_vie
 		return err;
 	for (i = 0; i < p->n_vips; i++) {
 		const struct policy_vip *pv = &p->vips[i];
-		struct ae_vip_ref ref = { .id = dp->vids.of[i] };
 		struct ae_vip info = {
 			.mode = pv->mode,
 			.serving = v->serving[i],
 			.n_regions = pv->n_regions,
 		};
 
-		id = ref.id;
-		ref.gen = info.gen = dp->vids.gen[id];
+		id = dp->vids.of[i];
+		info.gen = dp->vids.gen[id];
 		info.name_hash = dp->vids.name_hash[id];
 		info.keys_hash = dp->vids.keys_hash[id];
 		used[id] = true;
@@ -288,17 +362,8 @@ int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_vie
 		/* the facts first, then the keys that lead to them */
 		if (bpf_map_update_elem(ifd, &id, &info, BPF_ANY))
 			return -errno;
-		for (j = 0; j < pv->n_ports; j++) {
-			/* the port's own entry, and the port-0 entry its fragments use */
-			vip_key(&k, pv, pv->ports[j].proto, pv->ports[j].port);
-			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
-				return -errno;
-			vip_key(&k, pv, pv->ports[j].proto, 0);
-			if (bpf_map_update_elem(fd, &k, &ref, BPF_ANY))
-				return -errno;
-		}
 	}
-	err = prune_keys(fd, vip_key_wanted, p);
+	err = apply_vip_keys(dp, p);
 	if (err)
 		return err;
 	/* ids no VIP holds any more: gen 0, so no remembered flow takes its fast path */

@@ -36,22 +36,40 @@ static __always_inline int maybe_vip(const struct pkt *p)
 	return w && (*w & (1ULL << (bit % 64)));
 }
 
+static __always_inline int vip_key_eq(const struct ae_vip_key *a, const struct ae_vip_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
 /* VIP at (dst, proto, port); fragments and unreadable L4 headers use the port-0 entry. */
-static __always_inline int lookup_vip(const struct pkt *p, struct vip_ctx *v)
+static __always_inline int lookup_vip(const struct ae_config *cfg, const struct pkt *p,
+				      struct vip_ctx *v)
 {
 	struct ae_vip_key k = {
 		.port = p->l4_ok ? p->flow.dport : 0,
 		.proto = p->flow.proto,
 		.family = p->family,
 	};
-	struct ae_vip_ref *ref;
+	__u32 table = cfg->vip_table, h, i, idx;
+	struct ae_vip_slot *s;
 
 	__builtin_memcpy(k.addr, p->flow.dst, 16);
-	ref = bpf_map_lookup_elem(&vips, &k);
-	if (!ref)
+	h = ae_vip_key_hash(&k, table >> 1);
+#pragma unroll
+	for (i = 0; i < AE_VIP_PROBES; i++) {
+		idx = (table & 1) * AE_VIP_SLOTS + ((h + i) & (AE_VIP_SLOTS - 1));
+		s = bpf_map_lookup_elem(&vip_keys, &idx);
+		if (!s || !s->key.family)
+			return -1;
+		if (vip_key_eq(&s->key, &k))
+			break;
+	}
+	if (i == AE_VIP_PROBES)
 		return -1;
-	v->id = ref->id;
-	v->gen = ref->gen;
+	v->id = s->id;
+	v->gen = s->gen;
 	v->info = bpf_map_lookup_elem(&vip_info, &v->id);
 	/* mid-update, the key may name a gen its VIP no longer has: not ours this instant */
 	return v->info && v->info->gen == v->gen ? 0 : -1;
@@ -112,7 +130,7 @@ int anyedge_xdp(struct xdp_md *ctx)
 		v.id = f->vip;
 		goto tunnel;
 	}
-	if (lookup_vip(&p, &v)) {
+	if (lookup_vip(cfg, &p, &v)) {
 		reason = p.l4_ok || p.frag ? AE_PASS_NOT_VIP : AE_PASS_MALFORMED;
 		act = XDP_PASS;
 		goto out;

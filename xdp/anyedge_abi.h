@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 4
+#define AE_ABI_VERSION 5
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -34,7 +34,7 @@ enum ae_family {
 	AE_FAMILY_V6 = 6,
 };
 
-/* vips: exact (address, proto, port). Port 0 is the entry fragments use: a non-first fragment
+/* A VIP's exact (address, proto, port). Port 0 is the entry fragments use: a non-first fragment
  * carries no ports, so every fragment of a datagram is steered by (src, dst, proto) alone.
  */
 struct ae_vip_key {
@@ -44,11 +44,64 @@ struct ae_vip_key {
 	__u8 family;
 };
 
-/* vips value: which VIP an (address, proto, port) belongs to. */
-struct ae_vip_ref {
+/* Murmur3's mixing steps: the hashes both sides must compute alike are built of these. */
+static inline __u32 ae_rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static inline __u32 ae_mix(__u32 h, __u32 w)
+{
+	w *= 0xcc9e2d51;
+	w = ae_rotl32(w, 15);
+	w *= 0x1b873593;
+	h ^= w;
+	h = ae_rotl32(h, 13);
+	return h * 5 + 0xe6546b64;
+}
+
+static inline __u32 ae_final(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	return h ^ (h >> 16);
+}
+
+/* vip_keys: two copies of an open-addressed table of every VIP key. The controller builds the
+ * copy not in use whole, then names it in ae_config.vip_table; a live copy is never written, so
+ * a reader sees one table or the other, not a mix. A key sits within AE_VIP_PROBES entries of
+ * ae_vip_key_hash(key, salt) with no empty entry before it; the controller picks a salt for
+ * which every key does. One array read per probe, against the ~40 ns of a hash map lookup.
+ */
+#define AE_VIP_SLOTS 4096 /* per copy: at most a quarter full */
+#define AE_VIP_PROBES 8
+struct ae_vip_slot {
+	struct ae_vip_key key; /* family 0: empty */
 	__u32 id; /* index into vip_info, vip_stats and the ring slots; stable per VIP name */
 	__u32 gen; /* must equal vip_info[id].gen */
+	__u32 pad;
 };
+
+/* Where a VIP key's probes start in its copy of vip_keys: murmur3's 64-bit finalizer over the
+ * key's words and the salt, whose 64-bit steps make a shorter chain than 32-bit mixes would
+ * (this hash stands between the packet and every later read of a new flow).
+ */
+static inline __u32 ae_vip_key_hash(const struct ae_vip_key *k, __u32 salt)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 x = ((__u64)w[0] << 32 | w[4]) ^ ((__u64)salt << 32 | salt);
+
+	if (k->family != AE_FAMILY_V4)
+		x ^= ((__u64)w[1] << 32 | w[2]) * 0x9e3779b97f4a7c15ULL ^ w[3];
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x & (AE_VIP_SLOTS - 1);
+}
 
 /* vip_info: array indexed by VIP id. gen changes whenever the id starts to mean another VIP
  * or the VIP's addresses/ports change, so a flow remembering (id, gen) knows its VIP is the
@@ -173,6 +226,7 @@ struct ae_config {
 	 * regions, backends): a flow checked under an older epoch is checked again.
 	 */
 	__u32 epoch;
+	__u32 vip_table; /* bit 0: the live copy of vip_keys; bits 1..31: its salt */
 };
 
 /* meta: array of one entry, written once by the controller that created the maps. Its layout

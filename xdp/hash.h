@@ -7,30 +7,6 @@
 
 #include "anyedge_abi.h"
 
-static __always_inline __u32 ae_rotl32(__u32 x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static __always_inline __u32 ae_mix(__u32 h, __u32 w)
-{
-	w *= 0xcc9e2d51;
-	w = ae_rotl32(w, 15);
-	w *= 0x1b873593;
-	h ^= w;
-	h = ae_rotl32(h, 13);
-	return h * 5 + 0xe6546b64;
-}
-
-static __always_inline __u32 ae_final(__u32 h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	return h ^ (h >> 16);
-}
-
 /* Hash of the flow key's addresses, ports and proto. An IPv4 key hashes only the words that can
  * be nonzero (its addresses sit at the head of src and dst): 4 words, not 10.
  */

@@ -11,11 +11,12 @@
 #include "anyedge_abi.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, AE_MAX_VIP_KEYS);
-	__type(key, struct ae_vip_key);
-	__type(value, struct ae_vip_ref);
-} vips SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * AE_VIP_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: two entries a line */
+	__type(key, __u32);
+	__type(value, struct ae_vip_slot);
+} vip_keys SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
