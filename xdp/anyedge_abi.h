@@ -243,13 +243,19 @@ struct ae_meta {
  * per-CPU map's value cost ~20 ns more per packet to reach (README, "Benchmarks"). Each CPU
  * writes only its own slice, and slices never share a cache line.
  *
- * vip_stats: CPU c's counters for VIP id at c * AE_MAX_VIPS + id.
+ * vip_stats: CPU c's counters for VIP id at c * AE_MAX_VIPS + id. A slice is whole pages
+ * (BPF_F_MMAPABLE starts the values on a page), which the program touches as a VIP packet
+ * arrives: a page's first touch costs a page walk, and then it overlaps the parse.
  */
 struct ae_vip_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
+	__u64 pad;
 };
+
+#define AE_VIP_STATS_PAGE (4096 / sizeof(struct ae_vip_stats)) /* entries per page */
+#define AE_VIP_STATS_PAGES (AE_MAX_VIPS / AE_VIP_STATS_PAGE) /* pages per CPU */
 
 /* reasons: CPU c's counter for a reason at c * AE_REASON_STRIDE + reason; one counter per verdict
  * that is not a steered TX.
@@ -271,6 +277,6 @@ enum ae_reason {
 };
 
 _Static_assert(AE_REASON_MAX <= AE_REASON_STRIDE, "reasons outgrew their per-CPU slice");
-_Static_assert(AE_MAX_VIPS * sizeof(struct ae_vip_stats) % 64 == 0, "VIP slices share a line");
+_Static_assert(AE_MAX_VIPS * sizeof(struct ae_vip_stats) % 4096 == 0, "VIP slices share a page");
 
 #endif /* ANYEDGE_ABI_H */
