@@ -183,9 +183,8 @@ int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_v
 					  .proto = p->vips[i].ports[0].proto };
 
 		memcpy(key.addr, p->vips[i].addr.bytes, 16); /* the port-0 entry every VIP has */
-		if (!find_vip_key(dp, &key, &ref) &&
-		    !bpf_map_lookup_elem(ifd, &ref.id, &vip) && vip.gen == ref.gen &&
-		    vip.mode == AE_MODE_ACTIVE_PASSIVE)
+		if (!find_vip_key(dp, &key, &ref) && !bpf_map_lookup_elem(ifd, &ref.id, &vip) &&
+		    vip.gen == ref.gen && vip.mode == AE_MODE_ACTIVE_PASSIVE)
 			v->serving[i] = vip.serving;
 	}
 	return 0;

@@ -109,7 +109,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, AE_MAX_VIPS);
-	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: a CPU's slice, on its own */
+	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page, and so do slices */
 	__type(key, __u32);
 	__type(value, struct ae_vip_stats);
 } vip_stats SEC(".maps");
