@@ -819,6 +819,75 @@ static void test_vip_reorder_and_removal(void **state)
 	assert_int_equal(r.action, XDP_PASS);
 }
 
+/* The base policy's regions and clients with n VIPs 198.18.0.(1..n), each listing tcp/(1000 +
+ * shift + i), tcp/(2000 + i) and udp/(3000 + i): with their port-0 entries, 5 VIP keys each.
+ */
+static struct policy *make_policy_many_vips(int n, int shift)
+{
+	struct policy *p = NULL;
+	size_t cap = 65536, len;
+	char *buf = malloc(cap), *vips;
+	int i;
+
+	assert_non_null(buf);
+	len = snprintf(buf, cap, base_policy, "", 7);
+	vips = strstr(buf, "vips:\n");
+	assert_non_null(vips);
+	len = vips - buf + strlen("vips:\n");
+	for (i = 0; i < n; i++)
+		len += snprintf(buf + len, cap - len,
+				"  - {name: v%d, address: 198.18.0.%d, mode: active-active,\n"
+				"     ports: [tcp/%d, tcp/%d, udp/%d], regions: [us-east, eu-west]}\n",
+				i, i + 1, 1000 + shift + i, 2000 + i, 3000 + i);
+	len += snprintf(buf + len, cap - len,
+			"dataplane: {hash_seed: 7, ring_size: 65537, flow_table_size: 4096}\n");
+	assert_true(len < cap);
+	assert_int_equal(policy_load_buf("test.yaml", buf, len, &p, diag_fail, NULL), 0);
+	free(buf);
+	return p;
+}
+
+/* 1000 VIP keys, near the 1024 a policy may have, all found; a reload that moves one port of
+ * every VIP builds the other copy of the table, and only the new ports are steered.
+ */
+static void test_many_vip_keys(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "", 40000, 0);
+	struct result r;
+	char dst[INET_ADDR_STR];
+	int shift, i;
+
+	s.dst = dst;
+	for (shift = 0; shift < 2; shift++) {
+		swap_policy(f, make_policy_many_vips(200, shift));
+		for (i = 0; i < 200; i++) {
+			snprintf(dst, sizeof(dst), "198.18.0.%d", i + 1);
+			s.proto = IPPROTO_TCP;
+			s.dport = 1000 + shift + i;
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_TX);
+			s.dport = 1000 + !shift + i; /* the port the other reload listed */
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_PASS);
+			s.dport = 2000 + i;
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_TX);
+			s.dport = 3000 + i; /* listed for UDP only */
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_PASS);
+			s.proto = IPPROTO_UDP;
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_TX);
+		}
+	}
+	snprintf(dst, sizeof(dst), "198.18.0.%d", 201); /* no VIP */
+	s.proto = IPPROTO_TCP;
+	s.dport = 2200;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_PASS);
+}
+
 /* Too big once tunnelled: an ICMP error back to the client, from the VIP, quoting the packet's
  * start, with the MTU the client must use (link MTU less the tunnel header).
  */
@@ -1045,6 +1114,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_vip_keys, setup, teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
 		cmocka_unit_test_teardown(test_pinned_adoption, teardown_pins),
 	};
