@@ -835,10 +835,11 @@ static struct policy *make_policy_many_vips(int n, int shift)
 	assert_non_null(vips);
 	len = vips - buf + strlen("vips:\n");
 	for (i = 0; i < n; i++)
-		len += snprintf(buf + len, cap - len,
-				"  - {name: v%d, address: 198.18.0.%d, mode: active-active,\n"
-				"     ports: [tcp/%d, tcp/%d, udp/%d], regions: [us-east, eu-west]}\n",
-				i, i + 1, 1000 + shift + i, 2000 + i, 3000 + i);
+		len += snprintf(
+			buf + len, cap - len,
+			"  - {name: v%d, address: 198.18.0.%d, mode: active-active,\n"
+			"     ports: [tcp/%d, tcp/%d, udp/%d], regions: [us-east, eu-west]}\n",
+			i, i + 1, 1000 + shift + i, 2000 + i, 3000 + i);
 	len += snprintf(buf + len, cap - len,
 			"dataplane: {hash_seed: 7, ring_size: 65537, flow_table_size: 4096}\n");
 	assert_true(len < cap);
