@@ -37,10 +37,12 @@ served_by() {
 }
 
 # start_edged N: anyedged on edge N, log to $S/edgedN.log, PID in $S/edgedN.pid (nsenter
-# execs it, so $! is the daemon itself; the host's bpffs stays visible for its pins)
+# execs it, so $! is the daemon itself; the host's bpffs stays visible for its pins). Its
+# operator state (promotions, drains) lives in the lab, so `lab.sh down` removes it and no
+# later lab of the same name starts with this one's promotions.
 start_edged() {
-	nsenter --net=/run/netns/"$LAB-e$1" "$B/anyedged" --config "$S/edge$1.yaml" \
-		>>"$S/edged$1.log" 2>&1 &
+	ANYEDGE_STATE_DIR=$S/opstate nsenter --net=/run/netns/"$LAB-e$1" "$B/anyedged" \
+		--config "$S/edge$1.yaml" >>"$S/edged$1.log" 2>&1 &
 	echo $! >"$S/edged$1.pid"
 }
 

@@ -44,7 +44,8 @@ wait_for() { # FILE PATTERN COUNT SECONDS
 sh scripts/lab.sh up >/dev/null || exit 1
 ip -n "$LAB-up" -ts monitor route >"$S/monitor.txt" 2>&1 &
 echo $! >"$S/monitor.pid"
-nsenter --net=/run/netns/$LAB-e1 "$B/anyedged" --config "$S/edge1.yaml" >"$S/edged1.log" 2>&1 &
+ANYEDGE_STATE_DIR=$S/opstate nsenter --net=/run/netns/$LAB-e1 "$B/anyedged" \
+	--config "$S/edge1.yaml" >"$S/edged1.log" 2>&1 &
 echo $! >"$S/edged1.pid"
 wait_for "$S/monitor.txt" "^\[.*\] 192.0.2.2 " 1 20 || { echo "db never announced" >&2; exit 1; }
 
