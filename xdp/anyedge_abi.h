@@ -103,9 +103,9 @@ static inline __u32 ae_vip_key_hash(const struct ae_vip_key *k, __u32 salt)
 	return x & (AE_VIP_SLOTS - 1);
 }
 
-/* vip_info: array indexed by VIP id. gen changes whenever the id starts to mean another VIP
- * or the VIP's addresses/ports change, so a flow remembering (id, gen) knows its VIP is the
- * same one and may skip the vips lookup. gen 0: no VIP.
+/* vip_info: array indexed by VIP id, rewritten in place. gen changes whenever the id starts to
+ * mean another VIP or the VIP's addresses/ports change; a vip_keys entry carries the gen it was
+ * built for, so a key met mid-update never leads to another VIP's facts. gen 0: no VIP.
  */
 struct ae_vip {
 	__u32 gen;
