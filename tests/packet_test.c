@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -820,7 +821,8 @@ static void test_vip_reorder_and_removal(void **state)
 }
 
 /* The base policy's regions and clients with n VIPs 198.18.0.(1..n), each listing tcp/(1000 +
- * shift + i), tcp/(2000 + i) and udp/(3000 + i): with their port-0 entries, 5 VIP keys each.
+ * shift + i) (the last VIP: without the shift), tcp/(2000 + i) and udp/(3000 + i): with
+ * their port-0 entries, 5 VIP keys each.
  */
 static struct policy *make_policy_many_vips(int n, int shift)
 {
@@ -839,7 +841,7 @@ static struct policy *make_policy_many_vips(int n, int shift)
 			buf + len, cap - len,
 			"  - {name: v%d, address: 198.18.0.%d, mode: active-active,\n"
 			"     ports: [tcp/%d, tcp/%d, udp/%d], regions: [us-east, eu-west]}\n",
-			i, i + 1, 1000 + shift + i, 2000 + i, 3000 + i);
+			i, i + 1, 1000 + (i < n - 1 ? shift : 0) + i, 2000 + i, 3000 + i);
 	len += snprintf(buf + len, cap - len,
 			"dataplane: {hash_seed: 7, ring_size: 65537, flow_table_size: 4096}\n");
 	assert_true(len < cap);
@@ -849,7 +851,7 @@ static struct policy *make_policy_many_vips(int n, int shift)
 }
 
 /* 1000 VIP keys, near the 1024 a policy may have, all found; a reload that moves one port of
- * every VIP builds the other copy of the table, and only the new ports are steered.
+ * 199 VIPs builds the other copy of the table, and only the new ports are steered.
  */
 static void test_many_vip_keys(void **state)
 {
@@ -865,10 +867,11 @@ static void test_many_vip_keys(void **state)
 		for (i = 0; i < 200; i++) {
 			snprintf(dst, sizeof(dst), "198.18.0.%d", i + 1);
 			s.proto = IPPROTO_TCP;
-			s.dport = 1000 + shift + i;
+			s.dport = 1000 + (i < 199 ? shift : 0) + i;
 			run(f, &s, &r);
 			assert_int_equal(r.action, XDP_TX);
-			s.dport = 1000 + !shift + i; /* the port the other reload listed */
+			s.dport = 1000 + (i < 199 ? !shift : 1) +
+				  i; /* listed here in neither reload */
 			run(f, &s, &r);
 			assert_int_equal(r.action, XDP_PASS);
 			s.dport = 2000 + i;
@@ -887,6 +890,82 @@ static void test_many_vip_keys(void **state)
 	s.dport = 2200;
 	run(f, &s, &r);
 	assert_int_equal(r.action, XDP_PASS);
+}
+
+struct switch_run {
+	int prog_fd;
+	volatile int done;
+	long runs, missed; /* packets of the last VIP not sent to a backend */
+};
+
+static void *switch_traffic(void *arg)
+{
+	struct switch_run *sr = arg;
+	struct pkt_spec s = tcp4("203.0.113.200", "198.18.0.200", 40000, 2199);
+	uint8_t in[PKT_MAX], out[PKT_MAX + 256];
+	size_t len = build(&s, in);
+
+	while (!sr->done && sr->runs < 5000000) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		if (bpf_prog_test_run_opts(sr->prog_fd, &o) || o.retval != XDP_TX)
+			sr->missed++;
+		sr->runs++;
+	}
+	return NULL;
+}
+
+/* Which copy of the VIP table is live (config.vip_table), and that copy's entries into t. */
+static int live_vip_copy(struct fix *f)
+{
+	struct ae_config c;
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(dp_map_fd(f->dp, "config"), &zero, &c), 0);
+	return c.vip_table & 1;
+}
+
+static void read_vip_copy(struct fix *f, int copy, struct ae_vip_slot *t)
+{
+	int fd = dp_map_fd(f->dp, "vip_keys");
+	__u32 i, idx;
+
+	for (i = 0; i < AE_VIP_SLOTS; i++) {
+		idx = copy * AE_VIP_SLOTS + i;
+		assert_int_equal(bpf_map_lookup_elem(fd, &idx, &t[i]), 0);
+	}
+}
+
+/* While every reload moves a port of 199 VIPs (so each builds and switches in the other copy of
+ * the VIP table), packets of the VIP no reload touches are steered every time: a reader never
+ * meets a half-built table. And the copy that was live is as it was: it was never written.
+ */
+static void test_vip_table_switch_under_traffic(void **state)
+{
+	struct fix *f = *state;
+	struct switch_run sr = { .prog_fd = dp_prog_fd(f->dp) };
+	struct ae_vip_slot *was = calloc(2 * AE_VIP_SLOTS, sizeof(*was)), *now = was + AE_VIP_SLOTS;
+	pthread_t t;
+	int i, copy;
+
+	assert_non_null(was);
+	swap_policy(f, make_policy_many_vips(200, 0));
+	assert_int_equal(pthread_create(&t, NULL, switch_traffic, &sr), 0);
+	for (i = 1; i <= 40; i++) {
+		copy = live_vip_copy(f);
+		read_vip_copy(f, copy, was);
+		swap_policy(f, make_policy_many_vips(200, i % 2));
+		assert_int_equal(live_vip_copy(f), !copy);
+		read_vip_copy(f, copy, now);
+		assert_memory_equal(was, now, AE_VIP_SLOTS * sizeof(*was));
+	}
+	sr.done = 1;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	printf("# %ld packets during 40 switches, %ld not steered\n", sr.runs, sr.missed);
+	assert_true(sr.runs > 0);
+	assert_int_equal(sr.missed, 0);
+	free(was);
 }
 
 /* Too big once tunnelled: an ICMP error back to the client, from the VIP, quoting the packet's
@@ -1116,6 +1195,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_vip_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vip_table_switch_under_traffic, setup,
+						teardown),
 		cmocka_unit_test(test_deterministic_across_processes),
 		cmocka_unit_test_teardown(test_pinned_adoption, teardown_pins),
 	};
