@@ -31,10 +31,7 @@ struct backend_ids {
  */
 struct vip_ids {
 	uint32_t name_hash[AE_MAX_VIPS]; /* 0: free */
-	uint32_t keys_hash[AE_MAX_VIPS];
-	uint32_t gen[AE_MAX_VIPS];
 	uint32_t next; /* where the search for a free id starts */
-	uint32_t next_gen;
 	uint32_t of[AE_MAX_VIPS]; /* per policy VIP index: its id */
 	size_t n;
 };

@@ -89,15 +89,16 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 	return 0;
 }
 
-/* Rebuild what the module remembers from the maps themselves: backend ids (flows hold them)
- * and the VIP filter words. Rings are rebuilt on the first apply, identically, and swapped in.
+/* Rebuild what the module remembers from the maps themselves: backend ids (flows hold them),
+ * the VIP filter words, the config (the epoch to carry on from) and the live copy of vip_keys
+ * (VIP ids by name). Rings are rebuilt on the first apply, identically, and swapped in.
  */
 int dp_pin_adopt(struct dataplane *dp)
 {
 	int bfd = bpf_map__fd(dp->skel->maps.backends);
 	int ffd = bpf_map__fd(dp->skel->maps.vip_filter);
 	int mfd = bpf_map__fd(dp->skel->maps.meta);
-	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
+	int kfd = bpf_map__fd(dp->skel->maps.vip_keys);
 	int cfd = bpf_map__fd(dp->skel->maps.config);
 	struct ae_meta meta = {
 		.abi_version = AE_ABI_VERSION,
@@ -106,7 +107,7 @@ int dp_pin_adopt(struct dataplane *dp)
 	};
 	struct ae_meta was = { 0 };
 	struct ae_backend b;
-	__u32 id, zero = 0;
+	__u32 id, idx, top = 0, zero = 0;
 	size_t adopted = 0;
 
 	dp->adopted = !pinned_meta(dp->pin_dir, &was) && was.abi_version == AE_ABI_VERSION;
@@ -121,23 +122,21 @@ int dp_pin_adopt(struct dataplane *dp)
 	for (id = 0; dp->adopted && id < AE_VIP_FILTER_WORDS; id++)
 		if (bpf_map_lookup_elem(ffd, &id, &dp->filter[id]))
 			return -errno;
-	for (id = 0; dp->adopted && id < AE_MAX_VIPS; id++) {
-		struct ae_vip vi;
-
-		if (bpf_map_lookup_elem(ifd, &id, &vi) || !vi.gen)
-			continue;
-		dp->vids.name_hash[id] = vi.name_hash;
-		dp->vids.keys_hash[id] = vi.keys_hash;
-		dp->vids.gen[id] = vi.gen;
-		if (vi.gen > dp->vids.next_gen)
-			dp->vids.next_gen = vi.gen;
-		dp->vids.next = (id + 1) % AE_MAX_VIPS;
-	}
-	/* carry on from the last epoch (flows checked under it are checked again) and from the
-	 * live copy of vip_keys (the first apply builds the other)
-	 */
 	if (dp->adopted && bpf_map_lookup_elem(cfd, &zero, &dp->config))
 		return -errno;
+	for (id = 0; dp->adopted && id < AE_VIP_SLOTS; id++) {
+		const struct ae_vip_slot *e = &dp->vip_live[id];
+
+		idx = (dp->config.vip_table & 1) * AE_VIP_SLOTS + id;
+		if (bpf_map_lookup_elem(kfd, &idx, &dp->vip_live[id]))
+			return -errno;
+		if (!e->key.family || e->id >= AE_MAX_VIPS)
+			continue;
+		dp->vids.name_hash[e->id] = e->vip.name_hash;
+		if (e->id + 1 > top)
+			top = e->id + 1; /* the search for a free id goes on after the last */
+	}
+	dp->vids.next = top % AE_MAX_VIPS;
 	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
 		return -errno;
 	if (dp->adopted)
@@ -149,11 +148,9 @@ int dp_pin_adopt(struct dataplane *dp)
 int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_view *v)
 {
 	int bfd = bpf_map__fd(dp->skel->maps.backends), rfd = bpf_map__fd(dp->skel->maps.regions);
-	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	struct ae_region reg;
 	struct ae_backend b;
 	struct ae_vip_slot ref;
-	struct ae_vip vip;
 	size_t r, i, k = 0;
 	__u32 id;
 	int err;
@@ -183,9 +180,8 @@ int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_v
 					  .proto = p->vips[i].ports[0].proto };
 
 		memcpy(key.addr, p->vips[i].addr.bytes, 16); /* the port-0 entry every VIP has */
-		if (!find_vip_key(dp, &key, &ref) && !bpf_map_lookup_elem(ifd, &ref.id, &vip) &&
-		    vip.gen == ref.gen && vip.mode == AE_MODE_ACTIVE_PASSIVE)
-			v->serving[i] = vip.serving;
+		if (!find_vip_key(dp, &key, &ref) && ref.vip.mode == AE_MODE_ACTIVE_PASSIVE)
+			v->serving[i] = ref.vip.serving;
 	}
 	return 0;
 }

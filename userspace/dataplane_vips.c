@@ -179,29 +179,14 @@ static uint32_t vip_name_hash(const struct policy_vip *pv)
 	return h ? h : 1;
 }
 
-/* Address and ports, independent of the order the ports are listed in. */
-static uint32_t vip_keys_hash(const struct policy_vip *pv)
-{
-	uint32_t h = fnv1a(2166136261u, &pv->addr, sizeof(pv->addr)), sum = 0, one;
-	size_t j;
-
-	for (j = 0; j < pv->n_ports; j++) {
-		one = fnv1a(2166136261u, &pv->ports[j].proto, 1);
-		one = fnv1a(one, &pv->ports[j].port, 2);
-		sum += one;
-	}
-	return h ^ sum;
-}
-
 int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
 {
 	bool taken[AE_MAX_VIPS] = { false };
-	uint32_t id, tries, nh, kh;
+	uint32_t id, tries, nh;
 	size_t i;
 
 	for (i = 0; i < p->n_vips; i++) {
 		nh = vip_name_hash(&p->vips[i]);
-		kh = vip_keys_hash(&p->vips[i]);
 		for (id = 0; id < AE_MAX_VIPS; id++)
 			if (ids->name_hash[id] == nh && !taken[id])
 				break;
@@ -213,14 +198,9 @@ int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
 		}
 		if (id == AE_MAX_VIPS)
 			return -E2BIG;
-		if (!ids->name_hash[id] || ids->keys_hash[id] != kh) {
-			/* a new meaning for this id: flows that remember the old one re-check */
-			if (!ids->name_hash[id])
-				ids->next = (id + 1) % AE_MAX_VIPS;
-			ids->gen[id] = ++ids->next_gen ? ids->next_gen : ++ids->next_gen;
-		}
+		if (!ids->name_hash[id])
+			ids->next = (id + 1) % AE_MAX_VIPS;
 		ids->name_hash[id] = nh;
-		ids->keys_hash[id] = kh;
 		taken[id] = true;
 		ids->of[i] = id;
 	}
@@ -230,7 +210,7 @@ int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
 
 /* Put k in table t (salted with salt) unless it is there: -ENOSPC when its probes are full. */
 static int vip_table_put(struct ae_vip_slot *t, __u32 salt, const struct ae_vip_key *k, __u32 id,
-			 __u32 gen)
+			 const struct ae_vip *vip)
 {
 	__u32 h = ae_vip_key_hash(k, salt), i;
 	struct ae_vip_slot *e;
@@ -240,17 +220,37 @@ static int vip_table_put(struct ae_vip_slot *t, __u32 salt, const struct ae_vip_
 		if (!memcmp(&e->key, k, sizeof(*k)))
 			return 0; /* another port's port-0 entry */
 		if (!e->key.family) {
-			*e = (struct ae_vip_slot){ .key = *k, .id = id, .gen = gen };
+			*e = (struct ae_vip_slot){ .key = *k, .id = id, .vip = *vip };
 			return 0;
 		}
 	}
 	return -ENOSPC;
 }
 
-static int vip_table_fill(struct dataplane *dp, const struct policy *p, __u32 salt)
+static void vip_facts(const struct dataplane *dp, const struct policy *p, const struct dp_view *v,
+		      size_t i, struct ae_vip *out)
+{
+	const struct policy_vip *pv = &p->vips[i];
+	size_t j;
+
+	*out = (struct ae_vip){
+		.mode = pv->mode,
+		.serving = v->serving[i],
+		.n_regions = pv->n_regions,
+		.name_hash = dp->vids.name_hash[dp->vids.of[i]],
+	};
+	for (j = 0; j < pv->n_regions; j++) {
+		out->regions[j] = pv->regions[j];
+		out->region_mask |= 1U << pv->regions[j];
+	}
+}
+
+static int vip_table_fill(struct dataplane *dp, const struct policy *p, const struct dp_view *v,
+			  __u32 salt)
 {
 	struct ae_vip_slot *t = dp->vip_next;
 	struct ae_vip_key k;
+	struct ae_vip facts;
 	size_t i, j;
 	int err = 0;
 
@@ -259,24 +259,26 @@ static int vip_table_fill(struct dataplane *dp, const struct policy *p, __u32 sa
 		const struct policy_vip *pv = &p->vips[i];
 		__u32 id = dp->vids.of[i];
 
+		vip_facts(dp, p, v, i, &facts);
 		for (j = 0; !err && j < pv->n_ports; j++) {
 			/* the port's own entry, and the port-0 entry its fragments use */
 			vip_key(&k, pv, pv->ports[j].proto, pv->ports[j].port);
-			err = vip_table_put(t, salt, &k, id, dp->vids.gen[id]);
+			err = vip_table_put(t, salt, &k, id, &facts);
 			vip_key(&k, pv, pv->ports[j].proto, 0);
 			if (!err)
-				err = vip_table_put(t, salt, &k, id, dp->vids.gen[id]);
+				err = vip_table_put(t, salt, &k, id, &facts);
 		}
 	}
 	return err;
 }
 
-#define VIP_SALT_TRIES 64 /* at the most keys, a salt fails ~1 time in 15 */
+#define VIP_SALT_TRIES 64 /* at the most keys, a salt fails ~1 time in 5 */
 
-/* Build every VIP key into the copy of vip_keys not in use and make it the live one: a reader
- * sees the old table or the new, whole. The live salt is kept while it places every key.
+/* Build every VIP key, with its VIP's facts, into the copy of vip_keys not in use and make it the
+ * live one: a reader sees the old table or the new, whole. The live salt is kept while it places
+ * every key.
  */
-static int apply_vip_keys(struct dataplane *dp, const struct policy *p)
+static int apply_vip_keys(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
 	int fd = bpf_map__fd(dp->skel->maps.vip_keys);
 	__u32 live = dp->config.vip_table, salt = live >> 1, next = !(live & 1), keys[AE_VIP_SLOTS];
@@ -285,7 +287,7 @@ static int apply_vip_keys(struct dataplane *dp, const struct policy *p)
 	int err, tries;
 
 	for (tries = 0; tries < VIP_SALT_TRIES; tries++, salt = (salt + 1) & 0x7fffffff) {
-		err = vip_table_fill(dp, p, salt);
+		err = vip_table_fill(dp, p, v, salt);
 		if (err != -ENOSPC)
 			break;
 	}
@@ -329,9 +331,8 @@ int find_vip_key(const struct dataplane *dp, const struct ae_vip_key *k, struct 
 int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
 {
 	uint64_t want[AE_VIP_FILTER_WORDS], both[AE_VIP_FILTER_WORDS];
-	int ifd = bpf_map__fd(dp->skel->maps.vip_info);
 	bool used[AE_MAX_VIPS] = { false };
-	size_t i, j;
+	size_t i;
 	uint32_t id;
 	int err;
 
@@ -340,41 +341,15 @@ int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_vie
 	for (i = 0; i < AE_VIP_FILTER_WORDS; i++)
 		both[i] = want[i] | dp->filter[i];
 	err = write_filter(dp, both);
+	if (!err)
+		err = apply_vip_keys(dp, p, v);
 	if (err)
 		return err;
-	for (i = 0; i < p->n_vips; i++) {
-		const struct policy_vip *pv = &p->vips[i];
-		struct ae_vip info = {
-			.mode = pv->mode,
-			.serving = v->serving[i],
-			.n_regions = pv->n_regions,
-		};
-
-		id = dp->vids.of[i];
-		info.gen = dp->vids.gen[id];
-		info.name_hash = dp->vids.name_hash[id];
-		info.keys_hash = dp->vids.keys_hash[id];
-		used[id] = true;
-		for (j = 0; j < pv->n_regions; j++) {
-			info.regions[j] = pv->regions[j];
-			info.region_mask |= 1U << pv->regions[j];
-		}
-		/* the facts first, then the keys that lead to them */
-		if (bpf_map_update_elem(ifd, &id, &info, BPF_ANY))
-			return -errno;
-	}
-	err = apply_vip_keys(dp, p);
-	if (err)
-		return err;
-	/* ids no VIP holds any more: gen 0, so no remembered flow takes its fast path */
-	for (id = 0; id < AE_MAX_VIPS; id++) {
-		struct ae_vip none = { 0 };
-
-		if (used[id] || !dp->vids.name_hash[id])
-			continue;
-		if (bpf_map_update_elem(ifd, &id, &none, BPF_ANY))
-			return -errno;
-		dp->vids.name_hash[id] = dp->vids.keys_hash[id] = 0;
-	}
+	/* ids no VIP holds any more are free again */
+	for (i = 0; i < p->n_vips; i++)
+		used[dp->vids.of[i]] = true;
+	for (id = 0; id < AE_MAX_VIPS; id++)
+		if (!used[id])
+			dp->vids.name_hash[id] = 0;
 	return write_filter(dp, want);
 }

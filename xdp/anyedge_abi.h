@@ -69,19 +69,32 @@ static inline __u32 ae_final(__u32 h)
 	return h ^ (h >> 16);
 }
 
-/* vip_keys: two copies of an open-addressed table of every VIP key. The controller builds the
- * copy not in use whole, then names it in ae_config.vip_table; a live copy is never written, so
- * a reader sees one table or the other, not a mix. A key sits within AE_VIP_PROBES entries of
+/* A VIP's facts, carried by the vip_keys entry of each of its keys. */
+struct ae_vip {
+	__u32 region_mask; /* bit r set: region r is listed by this VIP */
+	__u8 mode;
+	__u8 serving; /* active-passive: the one region it may use */
+	__u8 n_regions;
+	__u8 pad;
+	__u8 regions[AE_MAX_VIP_REGIONS]; /* the VIP's own order */
+	__u32 name_hash; /* userspace's: finds a VIP's id again after a controller restart */
+};
+
+/* vip_keys: two copies of an open-addressed table of every VIP key, each entry with its VIP's
+ * facts. The controller builds the copy not in use whole, then names it in ae_config.vip_table;
+ * a live copy is never written, so a reader sees one table or the other, not a mix, and a key
+ * and the facts it leads to change together. A key sits within AE_VIP_PROBES entries of
  * ae_vip_key_hash(key, salt) with no empty entry before it; the controller picks a salt for
- * which every key does. One array read per probe, against the ~40 ns of a hash map lookup.
+ * which every key does. One line per probe, against the ~40 ns of a hash map lookup and the
+ * read of the facts after it.
  */
-#define AE_VIP_SLOTS 4096 /* per copy: at most a quarter full */
-#define AE_VIP_PROBES 8
+#define AE_VIP_SLOTS 2048 /* per copy: at most half full */
+#define AE_VIP_PROBES 16
 struct ae_vip_slot {
 	struct ae_vip_key key; /* family 0: empty */
-	__u32 id; /* index into vip_info, vip_stats and the ring slots; stable per VIP name */
-	__u32 gen; /* must equal vip_info[id].gen */
-	__u32 pad;
+	__u32 id; /* index into vip_stats and the ring slots; stable per VIP name */
+	struct ae_vip vip;
+	__u8 pad[20];
 };
 
 /* Where a VIP key's probes start in its copy of vip_keys: murmur3's 64-bit finalizer over the
@@ -103,25 +116,9 @@ static inline __u32 ae_vip_key_hash(const struct ae_vip_key *k, __u32 salt)
 	return x & (AE_VIP_SLOTS - 1);
 }
 
-/* vip_info: array indexed by VIP id, rewritten in place. gen changes whenever the id starts to
- * mean another VIP or the VIP's addresses/ports change; a vip_keys entry carries the gen it was
- * built for, so a key met mid-update never leads to another VIP's facts. gen 0: no VIP.
- */
-struct ae_vip {
-	__u32 gen;
-	__u32 region_mask; /* bit r set: region r is listed by this VIP */
-	__u8 mode;
-	__u8 serving; /* active-passive: the one region it may use */
-	__u8 n_regions;
-	__u8 pad;
-	__u8 regions[AE_MAX_VIP_REGIONS]; /* the VIP's own order */
-	__u32 name_hash; /* userspace's: finds a VIP's id again after a controller restart */
-	__u32 keys_hash; /* userspace's: its (address, ports), to know when gen must change */
-};
-
 /* vip_filter: a bitmap over destination addresses, one bit set per VIP address. A clear bit
  * proves "no VIP here" for the price of an array read, so the common non-VIP packet skips the
- * hash lookup; a set bit (a VIP, or a rare collision) goes on to the vips map.
+ * VIP lookup; a set bit (a VIP, or a rare collision) goes on to vip_keys.
  */
 #define AE_VIP_FILTER_BITS 65536
 #define AE_VIP_FILTER_WORDS (AE_VIP_FILTER_BITS / 64)
@@ -277,6 +274,7 @@ enum ae_reason {
 };
 
 _Static_assert(AE_REASON_MAX <= AE_REASON_STRIDE, "reasons outgrew their per-CPU slice");
+_Static_assert(sizeof(struct ae_vip_slot) == 64, "a vip_keys entry is one cache line");
 _Static_assert(AE_MAX_VIPS * sizeof(struct ae_vip_stats) % 4096 == 0, "VIP slices share a page");
 
 #endif /* ANYEDGE_ABI_H */

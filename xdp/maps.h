@@ -13,17 +13,10 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * AE_VIP_SLOTS);
-	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: two entries a line */
+	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: an entry a line */
 	__type(key, __u32);
 	__type(value, struct ae_vip_slot);
 } vip_keys SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, AE_MAX_VIPS);
-	__type(key, __u32);
-	__type(value, struct ae_vip);
-} vip_info SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -17,11 +17,10 @@ static __always_inline int region_up(__u32 r)
 	return st && (st->flags & AE_REGION_UP);
 }
 
-/* The VIP a packet is for: its id, gen and current facts. */
+/* The VIP a packet is for: its id and facts. */
 struct vip_ctx {
 	__u32 id;
-	__u32 gen;
-	struct ae_vip *info;
+	const struct ae_vip *info;
 };
 
 /* The ring of (vip, region) when the region is usable for a new flow, else NULL. */
