@@ -291,6 +291,9 @@ static int apply_vip_keys(struct dataplane *dp, const struct policy *p, const st
 		if (err != -ENOSPC)
 			break;
 	}
+	if (err == -ENOSPC)
+		pr_warn("dataplane: no salt of %d tried places every VIP key within %d entries\n",
+			VIP_SALT_TRIES, AE_VIP_PROBES);
 	if (err)
 		return err;
 	if (salt == live >> 1 && !memcmp(dp->vip_next, dp->vip_live, sizeof(dp->vip_live)))

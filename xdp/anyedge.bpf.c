@@ -80,14 +80,13 @@ static __always_inline int lookup_vip(const struct ae_config *cfg, const struct 
 		s = bpf_map_lookup_elem(&vip_keys, &idx);
 		if (!s || !s->key.family)
 			return -1;
-		if (vip_key_eq(&s->key, &k))
-			break;
+		if (vip_key_eq(&s->key, &k)) {
+			v->id = s->id;
+			v->info = &s->vip;
+			return 0;
+		}
 	}
-	if (i == AE_VIP_PROBES)
-		return -1;
-	v->id = s->id;
-	v->info = &s->vip;
-	return 0;
+	return -1;
 }
 
 SEC("xdp")
