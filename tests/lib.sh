@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the shell tests: result counting in the runner's format, and the lab helpers.
+# Sourced by the shell tests (after setting B and top): result counting in the runner's format,
+# and the lab helpers. B and ANYEDGE are made absolute, as tests change directory.
+case $B in /*) ;; *) B=$top/$B ;; esac
+ANYEDGE=${ANYEDGE:-$B/anyedge}
+case $ANYEDGE in /*) ;; *) ANYEDGE=$top/$ANYEDGE ;; esac
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }

@@ -14,14 +14,8 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib.sh"
-case $B in /*) ;; *) B=$top/$B ;; esac
-ANYEDGE=${ANYEDGE:-$B/anyedge}
-case $ANYEDGE in /*) ;; *) ANYEDGE=$top/$ANYEDGE ;; esac
 
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for c in bird birdc unshare nsenter ip; do
-	command -v "$c" >/dev/null 2>&1 || skip "no $c"
-done
+require bird birdc unshare nsenter ip
 [ -x "$ANYEDGE" ] || skip "no $ANYEDGE"
 
 # Everything below runs in a network namespace of its own, gone when its processes are.

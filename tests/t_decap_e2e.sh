@@ -13,14 +13,11 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib.sh"
-case $B in /*) ;; *) B=$top/$B ;; esac
-ANYEDGE=${ANYEDGE:-$B/anyedge}
-case $ANYEDGE in /*) ;; *) ANYEDGE=$top/$ANYEDGE ;; esac
 PY=/usr/bin/python3
 HELPER=$top/tests/decap_e2e.py
 EDGE_ATTACH=$B/tests/edge_attach
 
-[ "$(id -u)" -eq 0 ] || skip "needs root"
+require
 [ -x "$ANYEDGE" ] || skip "no $ANYEDGE"
 [ -x "$PY" ] || skip "no $PY"
 command -v nsenter >/dev/null || skip "no nsenter"

@@ -11,11 +11,10 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib.sh"
-case $B in /*) ;; *) B=$top/$B ;; esac
 PROBE=${KERNEL_PROBE:-$B/tests/kernel_probe}
 PY=/usr/bin/python3
 
-[ "$(id -u)" -eq 0 ] || skip "needs root"
+require
 [ -x "$PROBE" ] || skip "no $PROBE"
 [ -x "$PY" ] || skip "no $PY"
 
