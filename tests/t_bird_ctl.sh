@@ -9,14 +9,11 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+. "$top/tests/lib.sh"
 CLI=${BIRD_CTL_CLI:-$B/tests/bird_ctl_cli}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 now_ms() { date +%s%3N; }
 
-[ "$(id -u)" -eq 0 ] || { echo "t_bird_ctl: needs root"; exit 77; }
-command -v bird >/dev/null || { echo "t_bird_ctl: no bird"; exit 77; }
+require bird
 [ -x "$CLI" ] || { echo "t_bird_ctl: $CLI not built"; exit 1; }
 
 T=$(mktemp -d /tmp/anyedge-bird.XXXXXX) || exit 1
@@ -159,5 +156,4 @@ if command -v birdc >/dev/null; then
 	echo "info: birdc subprocess disable, median of 20: $(sort -n "$T/birdc" | sed -n 10p) us"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

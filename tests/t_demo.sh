@@ -8,20 +8,17 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-[ "$(id -u)" -eq 0 ] || { echo "t_demo: needs root"; exit 77; }
-for t in bird birdc ethtool nsenter curl; do
-	command -v $t >/dev/null || { echo "t_demo: no $t"; exit 77; }
-done
+. "$top/tests/lib.sh"
+require bird birdc ethtool nsenter curl
 lab=ae$$m
 pids=$(mktemp /tmp/t_demo.XXXXXX)
 trap 'rm -f "$pids"' EXIT
 
 DEMO_ASSERT=1 DEMO_PIDS_OUT=$pids LAB=$lab B=$B sh scripts/demo.sh
 rc=$?
-pass=0 fail=0
-if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a demo claim"; fi
+check "every demo claim" [ $rc -eq 0 ]
 left=$(ip netns list | grep -c "^$lab-")
-if [ "$left" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $left namespaces left"; fi
+check "no namespace left ($left)" [ "$left" -eq 0 ]
 # running, not a zombie awaiting its reaper; give the last SIGKILLs a moment
 running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 i=0
@@ -34,11 +31,6 @@ while [ $i -lt 20 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-if [ -z "$alive" ] && [ -s "$pids" ]; then
-	pass=$((pass + 1))
-else
-	fail=$((fail + 1))
-	echo "FAIL: processes left:$alive"
-fi
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ -s "$pids" ] || alive=" (no PIDs recorded)"
+check "no process left:$alive" [ -z "$alive" ]
+finish
