@@ -124,22 +124,17 @@ static size_t ring_inputs(const struct backend_ids *ids, const struct policy *p,
 static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, int fd)
 {
 	int outer = bpf_map__fd(dp->skel->maps.rings);
+	bool listed[AE_MAX_VIPS] = { false }; /* by VIP id */
 	uint32_t slot;
-	size_t v, k, i;
-	bool listed;
+	size_t v, k;
 	int want;
 
+	for (v = 0; v < p->n_vips; v++)
+		for (k = 0; k < p->vips[v].n_regions; k++)
+			listed[dp->vids.of[v]] |= p->vips[v].regions[k] == r;
 	for (v = 0; v < AE_MAX_VIPS; v++) {
-		/* v is a VIP id here: listed when the policy VIP holding it lists r */
-		listed = false;
-		for (i = 0; i < p->n_vips; i++) {
-			if (dp->vids.of[i] != v)
-				continue;
-			for (k = 0; k < p->vips[i].n_regions; k++)
-				listed |= p->vips[i].regions[k] == r;
-		}
 		slot = v * AE_MAX_REGIONS + r;
-		want = listed ? fd : -1;
+		want = listed[v] ? fd : -1;
 		/* each slot write waits out an RCU grace period: write only what changed */
 		if (dp->slot_fd[slot] == want)
 			continue;
