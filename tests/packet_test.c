@@ -1131,6 +1131,7 @@ static void test_pinned_adoption(void **state)
 	assert_int_equal(dp_open(f.p, &o, &f.dp), 0);
 	assert_false(dp_adopted(f.dp));
 	assert_int_equal(dp_view_default(f.p, NULL, &f.view), 0);
+	f.view.serving[2] = EU; /* db promoted */
 	assert_int_equal(dp_apply(f.dp, f.p, &f.view), 0);
 	for (i = 0; i < 32; i++) {
 		s.sport = 30000 + i;
@@ -1143,6 +1144,10 @@ static void test_pinned_adoption(void **state)
 	g.p = make_policy("      - {address: 198.51.100.23}\n", 7);
 	assert_int_equal(dp_open(g.p, &o, &g.dp), 0);
 	assert_true(dp_adopted(g.dp));
+	/* what the maps were doing, read back: db's promotion included */
+	assert_int_equal(dp_read_view(g.dp, g.p, &g.view), 0);
+	assert_int_equal(g.view.serving[2], EU);
+	dp_view_free(&g.view);
 	assert_int_equal(dp_view_default(g.p, NULL, &g.view), 0);
 	assert_int_equal(dp_apply(g.dp, g.p, &g.view), 0);
 	for (i = 0; i < 32; i++) {

@@ -208,23 +208,34 @@ int assign_vip_ids(struct vip_ids *ids, const struct policy *p)
 	return 0;
 }
 
-/* Put k in table t (salted with salt) unless it is there: -ENOSPC when its probes are full. */
-static int vip_table_put(struct ae_vip_slot *t, __u32 salt, const struct ae_vip_key *k, __u32 id,
-			 const struct ae_vip *vip)
+/* Where k is in table t (salted with salt), else the empty entry it would take, as the program
+ * probes; NULL when its probes are all taken by other keys.
+ */
+static struct ae_vip_slot *vip_table_probe(const struct ae_vip_slot *t, __u32 salt,
+					   const struct ae_vip_key *k)
 {
 	__u32 h = ae_vip_key_hash(k, salt), i;
-	struct ae_vip_slot *e;
+	const struct ae_vip_slot *e;
 
 	for (i = 0; i < AE_VIP_PROBES; i++) {
 		e = &t[(h + i) & (AE_VIP_SLOTS - 1)];
-		if (!memcmp(&e->key, k, sizeof(*k)))
-			return 0; /* another port's port-0 entry */
-		if (!e->key.family) {
-			*e = (struct ae_vip_slot){ .key = *k, .id = id, .vip = *vip };
-			return 0;
-		}
+		if (!e->key.family || !memcmp(&e->key, k, sizeof(*k)))
+			return (struct ae_vip_slot *)e;
 	}
-	return -ENOSPC;
+	return NULL;
+}
+
+/* Put k in table t unless it is there (another port's port-0 entry): -ENOSPC when it can't. */
+static int vip_table_put(struct ae_vip_slot *t, __u32 salt, const struct ae_vip_key *k, __u32 id,
+			 const struct ae_vip *vip)
+{
+	struct ae_vip_slot *e = vip_table_probe(t, salt, k);
+
+	if (!e)
+		return -ENOSPC;
+	if (!e->key.family)
+		*e = (struct ae_vip_slot){ .key = *k, .id = id, .vip = *vip };
+	return 0;
 }
 
 static void vip_facts(const struct dataplane *dp, const struct policy *p, const struct dp_view *v,
@@ -309,26 +320,15 @@ static int apply_vip_keys(struct dataplane *dp, const struct policy *p, const st
 	return err;
 }
 
-/* The live entry of k, read from the maps (as the program would find it). */
+/* The live entry of k: dp->vip_live is the live copy as written (or as adopted). */
 int find_vip_key(const struct dataplane *dp, const struct ae_vip_key *k, struct ae_vip_slot *out)
 {
-	int fd = bpf_map__fd(dp->skel->maps.vip_keys);
-	struct ae_config c;
-	__u32 zero = 0, h, i, idx;
+	const struct ae_vip_slot *e = vip_table_probe(dp->vip_live, dp->config.vip_table >> 1, k);
 
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.config), &zero, &c))
-		return -errno;
-	h = ae_vip_key_hash(k, c.vip_table >> 1);
-	for (i = 0; i < AE_VIP_PROBES; i++) {
-		idx = (c.vip_table & 1) * AE_VIP_SLOTS + ((h + i) & (AE_VIP_SLOTS - 1));
-		if (bpf_map_lookup_elem(fd, &idx, out))
-			return -errno;
-		if (!out->key.family)
-			break;
-		if (!memcmp(&out->key, k, sizeof(*k)))
-			return 0;
-	}
-	return -ENOENT;
+	if (!e || !e->key.family)
+		return -ENOENT;
+	*out = *e;
+	return 0;
 }
 
 int apply_vips(struct dataplane *dp, const struct policy *p, const struct dp_view *v)
