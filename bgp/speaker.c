@@ -199,11 +199,6 @@ void speaker_set_drain(struct speaker *s, bool drain, uint64_t now_ms)
 		speaker_update(s, s->h, s->edge_healthy, now_ms);
 }
 
-bool speaker_draining(const struct speaker *s)
-{
-	return s->drain;
-}
-
 /* "show protocols" rows: NAME PROTO TABLE STATE SINCE INFO; a disabled protocol is "down". */
 static void reconcile(struct speaker *s, const struct bird_reply *r)
 {

@@ -41,7 +41,6 @@ int speaker_rebind(struct speaker *s, const struct policy *p);
 void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms);
 /* Operator drain of the whole edge: graceful shutdown, then withdraw; false undrains. */
 void speaker_set_drain(struct speaker *s, bool drain, uint64_t now_ms);
-bool speaker_draining(const struct speaker *s);
 
 /* Compare what BIRD runs with what we want now (also done on connect and periodically). */
 void speaker_reconcile(struct speaker *s);
