@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bird_ctl.h"
+#include "clock.h"
 #include "log.h"
 
 #define BIRD_BACKOFF_MIN_MS 100
@@ -69,14 +70,6 @@ struct bird_ctl {
 	char out[BIRD_CMD_MAX + 2];
 	size_t out_len, out_off;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ms == 0 disarms; fire_now arms the shortest wait timerfd allows. */
 static void timer_arm(struct bird_ctl *c, uint32_t ms, bool fire_now)
@@ -541,7 +534,7 @@ static int once_wait(int fd, short events, uint64_t deadline)
 	int n;
 
 	for (;;) {
-		now = now_ms();
+		now = mono_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, (int)(deadline - now));
@@ -583,7 +576,7 @@ static int once_read(int fd, struct bird_reply_parser *rp, struct bird_once *o, 
 int bird_ctl_once(const char *socket_path, const char *cmd, uint32_t timeout_ms,
 		  struct bird_reply *out)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = mono_ms() + timeout_ms;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct bird_once o = { .r = out };
 	struct bird_reply_parser rp;

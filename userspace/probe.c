@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "inet.h"
 #include "probe.h"
 #include "probe_impl.h"
@@ -61,14 +62,6 @@ struct prober {
 	uint64_t gen; /* bumped by prober_set_targets: stale epoll events are dropped */
 	struct prober_stats st;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* The min-heap of slots by key_ns; each slot knows its position. */
 static void heap_set(struct prober *pr, size_t i, struct probe_slot *s)
@@ -192,7 +185,7 @@ static void slot_close(struct probe_slot *s)
 
 static void slot_finish(struct prober *pr, struct probe_slot *s, struct probe_result *r)
 {
-	uint64_t now = now_ns(), lat = (now - s->start_ns) / 1000, ival, k;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), lat = (now - s->start_ns) / 1000, ival, k;
 
 	r->latency_us = lat > UINT32_MAX ? UINT32_MAX : lat;
 	slot_close(s);
@@ -409,7 +402,7 @@ static void slot_start(struct prober *pr, struct probe_slot *s)
 	socklen_t sl;
 	int err;
 
-	s->start_ns = now_ns();
+	s->start_ns = clock_ns(CLOCK_MONOTONIC);
 	s->key_ns = s->start_ns + s->t.cfg.timeout_ms * NS_PER_MS;
 	s->state = SLOT_CONNECTING;
 	if (s->heap_pos == NO_POS)
@@ -461,7 +454,7 @@ static uint64_t slot_slack_ns(const struct probe_slot *s)
 /* Start or time out whatever is due; a due probe over the cap waits in line. */
 static void prober_timers(struct prober *pr)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct probe_slot *s;
 
 	while (pr->heap_n) {
@@ -630,7 +623,7 @@ int prober_set_targets(struct prober *pr, const struct probe_target *t, size_t n
 	}
 
 	/* nothing can fail from here on */
-	now = now_ns();
+	now = clock_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < pr->n; i++) {
 		if (pr->slots[i]->claimed)
 			pr->slots[i]->claimed = false;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "cli_api.h"
 
 #define TOP_MAX_VIPS 256
@@ -19,14 +20,6 @@ struct top_sample {
 	char name[64];
 	double packets, bytes, flows;
 };
-
-static double top_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char *top_si(double v, char *buf, size_t len)
 {
@@ -168,7 +161,7 @@ int cmd_top(int argc, char **argv)
 			continue;
 		}
 		ever = true;
-		t = top_now();
+		t = clock_ns(CLOCK_MONOTONIC) / 1e9;
 		if (a.json)
 			printf("%s\n",
 			       json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN));

@@ -23,6 +23,7 @@
 #include <urcu.h>
 
 #include "api_impl.h"
+#include "clock.h"
 #include "log.h"
 
 #define API_MAX_CONNS 64
@@ -60,17 +61,9 @@ struct api_conn {
 	bool too_big;
 };
 
-uint64_t api_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 uint64_t api_beat_age_ms(const struct api *a)
 {
-	uint64_t beat = __atomic_load_n(a->o.beat_ms, __ATOMIC_RELAXED), now = api_mono_ms();
+	uint64_t beat = __atomic_load_n(a->o.beat_ms, __ATOMIC_RELAXED), now = mono_ms();
 
 	if (!beat)
 		return UINT64_MAX;

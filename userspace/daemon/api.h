@@ -22,7 +22,7 @@ struct api_opts {
 	struct snapshot_slot *snap;
 	struct cmdq *cmdq;
 	const struct dataplane *dp; /* read-only: per-CPU counters for /metrics */
-	const uint64_t *beat_ms; /* the loop's last turn, CLOCK_MONOTONIC ms, read atomically */
+	const uint64_t *beat_ms; /* the loop's last turn, mono_ms() (clock.h), read atomically */
 };
 
 struct api;
@@ -31,8 +31,5 @@ struct api;
 int api_start(const struct api_opts *o, struct api **out);
 /* Stop accepting, wait for requests in progress, close (and unlink a UNIX socket). */
 void api_stop(struct api *a);
-
-/* CLOCK_MONOTONIC in ms: the clock of api_opts.beat_ms. */
-uint64_t api_mono_ms(void);
 
 #endif /* ANYEDGE_API_H */

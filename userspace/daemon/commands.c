@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "cmdq.h"
 #include "edge.h"
 #include "files.h"
@@ -442,7 +443,7 @@ void edge_ops_run(struct edge *e)
 
 void edge_ops_beat(struct edge *e)
 {
-	__atomic_store_n(&e->beat_ms, api_mono_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->beat_ms, mono_ms(), __ATOMIC_RELAXED);
 }
 
 int edge_ops_start(struct edge *e)
