@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "bird_ctl.h"
+#include "clock.h"
 
 /* ---- the parser ---- */
 
@@ -329,14 +330,6 @@ struct seen {
 	uint64_t up_at;
 };
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_done(void *ctx, const char *cmd, const struct bird_reply *r)
 {
 	struct seen *s = ctx;
@@ -355,7 +348,7 @@ static void on_state(void *ctx, bool up)
 
 	if (up) {
 		s->ups++;
-		s->up_at = ms_now();
+		s->up_at = mono_ms();
 	} else {
 		s->downs++;
 	}
@@ -392,11 +385,11 @@ static void fake_done(struct fake *f)
 /* Run the client's loop for up to ms, or until *flag reaches want. */
 static void pump(struct bird_ctl *c, int ms, const int *flag, int want)
 {
-	uint64_t end = ms_now() + ms;
+	uint64_t end = mono_ms() + ms;
 	struct pollfd p = { .fd = bird_ctl_fd(c), .events = POLLIN };
 	uint64_t now;
 
-	while ((!flag || *flag < want) && (now = ms_now()) < end) {
+	while ((!flag || *flag < want) && (now = mono_ms()) < end) {
 		if (poll(&p, 1, (int)(end - now)) > 0)
 			assert_int_equal(bird_ctl_dispatch(c), 0);
 	}
@@ -405,12 +398,12 @@ static void pump(struct bird_ctl *c, int ms, const int *flag, int want)
 /* Accept a connection while running the client; -1 if none came within ms. */
 static int fake_accept(struct fake *f, struct bird_ctl *c, int ms)
 {
-	uint64_t end = ms_now() + ms;
+	uint64_t end = mono_ms() + ms;
 	struct pollfd p[2] = { { .fd = f->lfd, .events = POLLIN },
 			       { .fd = bird_ctl_fd(c), .events = POLLIN } };
 	uint64_t now;
 
-	while ((now = ms_now()) < end) {
+	while ((now = mono_ms()) < end) {
 		if (poll(p, 2, (int)(end - now)) <= 0)
 			continue;
 		if (p[1].revents)
@@ -424,13 +417,13 @@ static int fake_accept(struct fake *f, struct bird_ctl *c, int ms)
 /* Read one command line the client sent, running the client meanwhile; "" on EOF. */
 static bool fake_read_line(int fd, struct bird_ctl *c, char *buf, size_t size, int ms)
 {
-	uint64_t end = ms_now() + ms;
+	uint64_t end = mono_ms() + ms;
 	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
 			       { .fd = bird_ctl_fd(c), .events = POLLIN } };
 	size_t len = 0;
 	uint64_t now;
 
-	while ((now = ms_now()) < end && len < size - 1) {
+	while ((now = mono_ms()) < end && len < size - 1) {
 		if (poll(p, 2, (int)(end - now)) <= 0)
 			continue;
 		if (p[1].revents)
@@ -585,11 +578,11 @@ static void test_client_timeout(void **state)
 	fd = connected(&f, &s, 200, &c);
 	assert_int_equal(bird_ctl_send(c, "show status"), 0);
 	assert_true(fake_read_line(fd, c, line, sizeof(line), 1000));
-	t0 = ms_now();
+	t0 = mono_ms();
 	fake_write(fd, "1000-BIRD 2.0.12\n"); /* and then nothing */
 	pump(c, 1000, &s.n_done, 1);
 	assert_int_equal(s.n_done, 1);
-	assert_in_range(ms_now() - t0, 150, 400);
+	assert_in_range(mono_ms() - t0, 150, 400);
 	assert_true(s.error[0]);
 	assert_int_equal(s.code[0], -1);
 	assert_string_equal(s.err[0], "timeout");
@@ -599,10 +592,10 @@ static void test_client_timeout(void **state)
 	assert_int_equal(read(fd, line, sizeof(line)), 0);
 	close(fd);
 	/* and a new one comes after the first backoff step */
-	t0 = ms_now();
+	t0 = mono_ms();
 	fd2 = fake_accept(&f, c, 1000);
 	assert_true(fd2 >= 0);
-	assert_in_range(ms_now() - t0, 50, 300);
+	assert_in_range(mono_ms() - t0, 50, 300);
 	fake_write(fd2, GREETING);
 	pump(c, 1000, &s.ups, 2);
 	assert_int_equal(bird_ctl_send(c, "show status"), 0);
@@ -675,7 +668,7 @@ static void test_client_backoff(void **state)
 	for (i = 0; i < 4; i++) {
 		fd = fake_accept(&f, c, 4000);
 		assert_true(fd >= 0);
-		at[i] = ms_now();
+		at[i] = mono_ms();
 		close(fd);
 	}
 	for (i = 1; i < 4; i++) {
@@ -691,10 +684,10 @@ static void test_client_backoff(void **state)
 	pump(c, 1000, &s.ups, 1);
 	close(fd);
 	pump(c, 1000, &s.downs, 1);
-	at[4] = ms_now();
+	at[4] = mono_ms();
 	fd = fake_accept(&f, c, 1000);
 	assert_true(fd >= 0);
-	assert_in_range(ms_now() - at[4], 80, 200);
+	assert_in_range(mono_ms() - at[4], 80, 200);
 	close(fd);
 	bird_ctl_free(c);
 	fake_done(&f);
@@ -710,7 +703,7 @@ static void test_client_absent(void **state)
 	int fd;
 
 	fake_dir(&f);
-	t0 = ms_now();
+	t0 = mono_ms();
 	assert_int_equal(bird_ctl_new(f.path, 1000, on_done, on_state, &s, &c), 0);
 	assert_int_equal(bird_ctl_send(c, "show status"), 0); /* queued meanwhile */
 	pump(c, 350, NULL, 0);
@@ -718,7 +711,7 @@ static void test_client_absent(void **state)
 	fake_listen(&f);
 	fd = fake_accept(&f, c, 2000);
 	assert_true(fd >= 0);
-	assert_in_range(ms_now() - t0, 650, 850);
+	assert_in_range(mono_ms() - t0, 650, 850);
 	fake_write(fd, GREETING);
 	pump(c, 1000, &s.ups, 1);
 	assert_true(bird_ctl_connected(c));
@@ -790,9 +783,9 @@ static void test_once(void **state)
 	waitpid(pid, NULL, 0);
 
 	pid = fake_child(&f, "", true);
-	t0 = ms_now();
+	t0 = mono_ms();
 	assert_int_equal(bird_ctl_once(f.path, "show status", 200, &r), -ETIMEDOUT);
-	assert_in_range(ms_now() - t0, 190, 400);
+	assert_in_range(mono_ms() - t0, 190, 400);
 	assert_string_equal(r.err, "greeting: timeout");
 	bird_reply_free(&r);
 	kill(pid, SIGKILL);

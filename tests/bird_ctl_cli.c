@@ -23,14 +23,6 @@
 #include "log.h"
 #include "clock.h"
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void print_greeting(void *ctx, const struct bird_line *ln, bool final)
 {
 	int *done = ctx;
@@ -107,7 +99,7 @@ static void follow_state(void *ctx, bool up)
 {
 	struct follow *f = ctx;
 
-	printf("%s %llu\n", up ? "up" : "down", (unsigned long long)wall_ms());
+	printf("%s %llu\n", up ? "up" : "down", (unsigned long long)real_ms());
 	if (up) {
 		f->ups++;
 		bird_ctl_send(f->c, "show status");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "inet.h"
 #include "kernel.h"
 #include "log.h"
@@ -34,14 +35,6 @@ static void probe_print(const struct link_facts *f)
 	fflush(stdout);
 }
 
-static long long probe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void probe_resolve(struct kernel *k, const struct link_facts *f)
 {
 	int err;
@@ -55,14 +48,14 @@ static void probe_resolve(struct kernel *k, const struct link_facts *f)
 
 static int probe_watch(struct kernel *k, int seconds, bool resolve)
 {
-	long long end = probe_now_ms() + seconds * 1000LL;
+	long long end = (long long)mono_ms() + seconds * 1000LL;
 	struct pollfd pfd = { .fd = kernel_fd(k), .events = POLLIN };
 	struct link_facts f;
 	bool changed;
 	int err, n;
 
 	for (;;) {
-		long long left = end - probe_now_ms();
+		long long left = end - (long long)mono_ms();
 
 		if (left <= 0)
 			return 0;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "probe.h"
 
 struct bench {
@@ -30,14 +31,6 @@ struct bench {
 	size_t n_lat, cap_lat;
 	char first_why[128];
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static double tv_s(const struct timeval *tv)
 {
