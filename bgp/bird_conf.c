@@ -4,7 +4,6 @@
  * The fragment is deterministic (no timestamps) so that regenerating it can be diffed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,31 +165,6 @@ static int state_path(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Up to len bytes of path into buf (NUL-terminated); the byte count, or -errno. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	ssize_t r = 0, n = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((size_t)n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	if (r < 0)
-		n = -errno;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* Replace dir/name.conf with data, atomically (file_replace). */
 static int write_atomic(const char *dir, const char *name, const char *data)
 {
@@ -211,7 +185,7 @@ int bird_state_write_one(const char *dir, const char *proto, bool enabled)
 	if (ret)
 		return ret;
 	/* unchanged: spare the fsyncs, they sit on the withdraw path */
-	n = read_small(path, cur, sizeof(cur));
+	n = file_read_small(path, cur, sizeof(cur));
 	if (n >= 0 && !strcmp(cur, want))
 		return 0;
 	ret = write_atomic(dir, proto, want);
@@ -263,7 +237,7 @@ int bird_state_read(const char *dir, const struct policy *p, unsigned int *wante
 				ret = state_path(path, sizeof(path), dir, name);
 			if (ret)
 				return ret;
-			n = read_small(path, cur, sizeof(cur));
+			n = file_read_small(path, cur, sizeof(cur));
 			if (n == -ENOENT || (n >= 0 && !strcmp(cur, state_off)))
 				continue;
 			if (n < 0)

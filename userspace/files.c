@@ -10,6 +10,39 @@
 
 #include "files.h"
 
+ssize_t file_read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t r = 0, n = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)n < len - 1) {
+		r = read(fd, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	if (r < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+ssize_t file_read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n = file_read_small(path, buf, len);
+
+	while (n > 0 && strchr("\r\n \t", buf[n - 1]))
+		buf[--n] = '\0';
+	return n;
+}
+
 int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX], *p;

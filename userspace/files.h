@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small file chores shared by the pins, the BIRD state includes and the operator state. */
+/* Small file chores shared by the pins, the BIRD state includes, the operator state and the
+ * API token.
+ */
 #ifndef ANYEDGE_FILES_H
 #define ANYEDGE_FILES_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The first len - 1 bytes of path into buf, NUL-terminated: the byte count, or -errno. */
+ssize_t file_read_small(const char *path, char *buf, size_t len);
+/* The same less trailing whitespace (an editor's newline): a one-line file's line. */
+ssize_t file_read_line(const char *path, char *buf, size_t len);
 /* Create path and any missing parents with mode. 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);
 /* Replace path with len bytes of data (file mode `mode`): written to a temporary file beside

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "cli_api.h"
+#include "files.h"
 #include "policy.h"
 
 #define CLI_REPLY_MAX (16 << 20)
@@ -61,18 +62,12 @@ static int cli_api_from_listen(struct cli_api *a, const char *listen)
 
 static int cli_api_read_token(struct cli_api *a, const char *path)
 {
-	size_t n;
-	FILE *f = fopen(path, "re");
+	ssize_t n = file_read_line(path, a->token, sizeof(a->token));
 
-	if (!f) {
-		fprintf(stderr, "anyedge: token file %s: %s\n", path, strerror(errno));
+	if (n < 0) {
+		fprintf(stderr, "anyedge: token file %s: %s\n", path, strerror((int)-n));
 		return CLI_USAGE;
 	}
-	n = fread(a->token, 1, sizeof(a->token) - 1, f);
-	fclose(f);
-	a->token[n] = '\0';
-	while (n && strchr("\r\n \t", a->token[n - 1]))
-		a->token[--n] = '\0';
 	return CLI_OK;
 }
 

@@ -24,6 +24,7 @@
 
 #include "api_impl.h"
 #include "clock.h"
+#include "files.h"
 #include "log.h"
 
 #define API_MAX_CONNS 64
@@ -314,21 +315,12 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static int api_read_token(struct api *a, const char *path)
 {
-	size_t n;
-	FILE *f;
+	ssize_t n = file_read_line(path, a->token, sizeof(a->token));
 
-	f = fopen(path, "re");
-	if (!f) {
-		pr_warn("api: token file %s: %s\n", path, strerror(errno));
-		return -errno;
+	if (n < 0) {
+		pr_warn("api: token file %s: %s\n", path, strerror((int)-n));
+		return (int)n;
 	}
-	n = fread(a->token, 1, sizeof(a->token) - 1, f);
-	fclose(f);
-	a->token[n] = '\0';
-	/* a trailing newline is the editor's, not the token's */
-	while (n && (a->token[n - 1] == '\n' || a->token[n - 1] == '\r' || a->token[n - 1] == ' ' ||
-		     a->token[n - 1] == '\t'))
-		a->token[--n] = '\0';
 	if (!n || strchr(a->token, '\n')) {
 		pr_warn("api: token file %s: must hold one non-empty line\n", path);
 		return -EINVAL;
