@@ -165,13 +165,20 @@ static int state_path(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Replace dir/name.conf with data, atomically (file_replace). */
-static int write_atomic(const char *dir, const char *name, const char *data)
+/* The state file of VIP v's protocol (or its drain twin). */
+static int vip_state_path(char *buf, size_t len, const char *dir, const struct policy *p, size_t v,
+			  int twin)
 {
-	char path[PATH_MAX];
-	int ret = state_path(path, sizeof(path), dir, name);
+	char name[BIRD_PROTO_MAX];
+	int ret = bird_proto_name(p, v, twin, name, sizeof(name));
 
-	return ret ? ret : file_replace(path, data, strlen(data), 0644);
+	return ret ? ret : state_path(buf, len, dir, name);
+}
+
+/* Replace a state file, atomically (file_replace). */
+static int state_replace(const char *path, const char *data)
+{
+	return file_replace(path, data, strlen(data), 0644);
 }
 
 int bird_state_write_one(const char *dir, const char *proto, bool enabled)
@@ -188,7 +195,7 @@ int bird_state_write_one(const char *dir, const char *proto, bool enabled)
 	n = file_read_small(path, cur, sizeof(cur));
 	if (n >= 0 && !strcmp(cur, want))
 		return 0;
-	ret = write_atomic(dir, proto, want);
+	ret = state_replace(path, want);
 	return ret ? ret : 1;
 }
 
@@ -222,7 +229,7 @@ int bird_state_write(const char *dir, const struct policy *p, const unsigned int
 
 int bird_state_read(const char *dir, const struct policy *p, unsigned int *wanted)
 {
-	char name[BIRD_PROTO_MAX], path[PATH_MAX], cur[256];
+	char path[PATH_MAX], cur[256];
 	int twin, ret, err = 0;
 	ssize_t n;
 	size_t v;
@@ -232,9 +239,7 @@ int bird_state_read(const char *dir, const struct policy *p, unsigned int *wante
 		if (!p->vips[v].has_announce)
 			continue;
 		for (twin = 0; twin < 2; twin++) {
-			ret = bird_proto_name(p, v, twin, name, sizeof(name));
-			if (!ret)
-				ret = state_path(path, sizeof(path), dir, name);
+			ret = vip_state_path(path, sizeof(path), dir, p, v, twin);
 			if (ret)
 				return ret;
 			n = file_read_small(path, cur, sizeof(cur));
@@ -254,7 +259,7 @@ int bird_state_read(const char *dir, const struct policy *p, unsigned int *wante
 
 int bird_state_init(const char *dir, const struct policy *p)
 {
-	char name[BIRD_PROTO_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	int twin, ret, n = 0;
 	size_t v;
 
@@ -265,14 +270,12 @@ int bird_state_init(const char *dir, const struct policy *p)
 		if (!p->vips[v].has_announce)
 			continue;
 		for (twin = 0; twin < 2; twin++) {
-			ret = bird_proto_name(p, v, twin, name, sizeof(name));
-			if (!ret)
-				ret = state_path(path, sizeof(path), dir, name);
+			ret = vip_state_path(path, sizeof(path), dir, p, v, twin);
 			if (ret)
 				return ret;
 			if (!access(path, F_OK))
 				continue;
-			ret = write_atomic(dir, name, state_off);
+			ret = state_replace(path, state_off);
 			if (ret)
 				return ret;
 			n++;
