@@ -18,11 +18,9 @@
 #include <bpf/bpf_helpers.h>
 
 #include "decap_abi.h"
+#include "l2.h"
 
-#define DECAP_MAX_VLANS 2
-#define DECAP_L2_MAX (ETH_HLEN + 4 * DECAP_MAX_VLANS)
 #define DECAP_MAX_EXT 3 /* IPv6 options headers walked before the tunnel header */
-#define IPV4_FRAG_MASK 0x3fff /* MF + offset */
 #define IPV6_NH_HOP 0
 #define IPV6_NH_FRAG 44
 #define IPV6_NH_DEST 60
@@ -63,11 +61,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } decap_stats SEC(".maps");
-
-struct vlan_tag {
-	__be16 tci;
-	__be16 proto;
-};
 
 /* What the outer parse found: enough to check the tunnel and to strip it. */
 struct tunnel {
@@ -246,27 +239,14 @@ int decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u8 l2[DECAP_L2_MAX];
+	__u8 l2[L2_MAX_LEN];
 	struct tunnel t = {};
-	struct ethhdr *eth = data;
-	struct vlan_tag *vlan;
 	__be16 proto, inner_eth;
-	__u32 l2_len = ETH_HLEN;
-	int i, act;
+	__u32 l2_len;
+	int act;
 
-	if ((void *)(eth + 1) > data_end)
+	if (l2_walk(data, data_end, &l2_len, &proto) < 0)
 		return verdict(XDP_PASS, DECAP_PASSED);
-	proto = eth->h_proto;
-#pragma unroll
-	for (i = 0; i < DECAP_MAX_VLANS; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		vlan = data + l2_len;
-		if ((void *)(vlan + 1) > data_end)
-			return verdict(XDP_PASS, DECAP_PASSED);
-		proto = vlan->proto;
-		l2_len += sizeof(*vlan);
-	}
 
 	if (proto == bpf_htons(ETH_P_IP))
 		act = parse_outer4(data + l2_len, data_end, &t);
@@ -294,11 +274,11 @@ int decap(struct xdp_md *ctx)
 		return verdict(XDP_DROP, DECAP_DROPPED_ADJUST);
 
 	/* Pointers are void after adjust_head: reload and re-check before writing. The inner
-	 * header (at least 20 bytes) follows L2, so DECAP_L2_MAX bytes are always there.
+	 * header (at least 20 bytes) follows L2, so L2_MAX_LEN bytes are always there.
 	 */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (data + DECAP_L2_MAX > data_end)
+	if (data + L2_MAX_LEN > data_end)
 		return verdict(XDP_DROP, DECAP_DROPPED_ADJUST);
 	copy_l2(data, l2, t.l2_len);
 	if (t.l2_len == ETH_HLEN)

@@ -38,7 +38,7 @@ static __always_inline int rewrite_l2(void *data, void *end, const struct pkt *p
 	__u32 nv = p->n_vlans;
 	__be16 *type;
 
-	if (old + 22 > end || nv > AE_MAX_VLANS)
+	if (old + 22 > end || nv > L2_MAX_VLANS)
 		return -1;
 	/* Copies of constant size so the verifier sees every access. */
 	if (nv == 2)
@@ -102,7 +102,7 @@ static __always_inline int encap(struct xdp_md *ctx, const struct pkt *p,
 	__u32 l2 = p->l2_len;
 	void *data, *end, *outer;
 
-	if (l2 > sizeof(struct ethhdr) + AE_MAX_VLANS * sizeof(struct vlan_tag))
+	if (l2 > sizeof(struct ethhdr) + L2_MAX_VLANS * sizeof(struct vlan_tag))
 		return XDP_ABORTED; /* parse_l2 never allows it */
 	if (v6 ? !cfg->has_src6 : !cfg->has_src4) {
 		*reason = AE_DROP_NO_ENCAP_SRC;

@@ -15,18 +15,12 @@
 #include <bpf/bpf_endian.h>
 
 #include "anyedge_abi.h"
+#include "l2.h"
 
 #define AE_CONTINUE -1 /* a stage's "no verdict yet, go on" */
-#define AE_MAX_VLANS 2
 #define AE_MAX_EXT_HDRS 4 /* IPv6 extension headers walked before giving up */
 
-#define IPV4_FRAG_MASK 0x3fff /* MF + offset */
 #define IPV4_DF 0x4000
-
-struct vlan_tag {
-	__be16 tci;
-	__be16 proto;
-};
 
 struct pkt {
 	struct ae_flow_key flow; /* first: the hash reads it as 32-bit words */
@@ -46,27 +40,13 @@ struct pkt {
 
 static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 *proto)
 {
-	struct ethhdr *eth = data;
-	struct vlan_tag *v;
-	__u16 h;
-	int i;
+	__be16 h;
+	int n = l2_walk(data, end, &p->l2_len, &h);
 
-	if ((void *)(eth + 1) > end)
+	if (n < 0)
 		return -1;
-	h = bpf_ntohs(eth->h_proto);
-	p->l2_len = sizeof(*eth);
-#pragma unroll
-	for (i = 0; i < AE_MAX_VLANS; i++) {
-		if (h != ETH_P_8021Q && h != ETH_P_8021AD)
-			break;
-		v = data + p->l2_len;
-		if ((void *)(v + 1) > end)
-			return -1;
-		h = bpf_ntohs(v->proto);
-		p->l2_len += sizeof(*v);
-		p->n_vlans++;
-	}
-	*proto = h;
+	p->n_vlans = n;
+	*proto = bpf_ntohs(h);
 	return 0;
 }
 
