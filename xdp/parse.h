@@ -35,7 +35,7 @@ struct pkt {
 	__u8 syn; /* a TCP SYN without ACK: a connection's first packet */
 	__u16 l3_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u32 dst_fold; /* the destination's 32-bit words xor-ed: the VIP filter's input */
-	__u32 hash; /* ae_flow_hash of flow: the flow's set, ring entry and IPv6 flow label */
+	__u32 hash; /* ae_flow_fold of flow: its set in the flow table and its IPv6 flow label */
 };
 
 static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 *proto)
