@@ -38,6 +38,12 @@ struct ops_state {
 	size_t n_drained;
 };
 
+static void ops_state_free(struct ops_state *st)
+{
+	free(st->prom);
+	free(st->drained);
+}
+
 /* ANYEDGE_STATE_DIR moves it (tests); one file per edge name, like the pin folder. */
 static void ops_state_path(const struct edge *e, char *buf, size_t len)
 {
@@ -92,12 +98,8 @@ static int ops_state_read(const struct edge *e, struct ops_state *st)
 			char(*nd)[INET_ADDR_STR] =
 				realloc(st->drained, (st->n_drained + 1) * sizeof(*nd));
 
-			if (!nd) {
-				fclose(f);
-				free(st->prom);
-				free(st->drained);
-				return -ENOMEM;
-			}
+			if (!nd)
+				goto nomem;
 			st->drained = nd;
 			memcpy(nd[st->n_drained++], addr, INET_ADDR_STR);
 			continue;
@@ -109,12 +111,8 @@ static int ops_state_read(const struct edge *e, struct ops_state *st)
 			st->n_prom--;
 		}
 		np = realloc(st->prom, (st->n_prom + 1) * sizeof(*np));
-		if (!np) {
-			fclose(f);
-			free(st->prom);
-			free(st->drained);
-			return -ENOMEM;
-		}
+		if (!np)
+			goto nomem;
 		st->prom = np;
 		snprintf(np[st->n_prom].source, POLICY_NAME_MAX, "%s", src);
 		snprintf(np[st->n_prom].target, POLICY_NAME_MAX, "%s", dst);
@@ -122,6 +120,10 @@ static int ops_state_read(const struct edge *e, struct ops_state *st)
 	}
 	fclose(f);
 	return 0;
+nomem:
+	fclose(f);
+	ops_state_free(st);
+	return -ENOMEM;
 }
 
 /* Every active-passive VIP back on its primary: the promotion history means nothing more. */
@@ -195,8 +197,7 @@ static int ops_state_write(const struct edge *e, const struct ops_promotion *add
 		err = file_replace(path, text, len, 0644);
 out:
 	free(text);
-	free(st.prom);
-	free(st.drained);
+	ops_state_free(&st);
 	if (err)
 		pr_warn("operator: state not saved to %s: %s; it will not survive a restart\n",
 			path, strerror(-err));
@@ -242,8 +243,7 @@ int edge_ops_restore(struct edge *e)
 	for (i = 0; i < st.n_drained; i++)
 		if (ops_drain_addr(e, st.drained[i], true))
 			pr_info("operator: backend %s stays drained as saved\n", st.drained[i]);
-	free(st.prom);
-	free(st.drained);
+	ops_state_free(&st);
 	return 0;
 }
 
