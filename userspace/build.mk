@@ -2,7 +2,7 @@
 # Userspace: the shared library objects, the CLI, the daemon and the unit tests.
 LIB_SRCS := userspace/log.c userspace/inet.c userspace/files.c userspace/xdp_pin.c \
 	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
-	userspace/policy_check.c userspace/policy_load.c \
+	userspace/policy_check.c userspace/policy_fleet.c userspace/policy_load.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_rings.c \
 	userspace/dataplane_vips.c userspace/dataplane_pin.c userspace/dataplane_load.c
 LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \

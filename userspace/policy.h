@@ -90,6 +90,7 @@ struct policy_vip {
 	enum vip_mode mode;
 	int primary; /* region index; -1 for active-active */
 	bool auto_promote_local;
+	bool auto_promote_fleet; /* auto_promote: fleet: a majority of fleet members decide */
 	uint8_t regions[AE_MAX_VIP_REGIONS]; /* region indices, in the VIP's order */
 	size_t n_regions;
 	bool has_announce;
@@ -159,6 +160,25 @@ struct policy_dataplane {
 	uint32_t flow_table_size; /* default 1048576 */
 };
 
+#define POLICY_FLEET_MAX_ETCD 7
+#define POLICY_FLEET_MAX_MEMBERS 32
+
+/* fleet: edges agree through etcd (userspace/fleet/). Absent: enabled is false and every edge
+ * decides alone.
+ */
+struct policy_fleet {
+	bool enabled;
+	char name[POLICY_NAME_MAX]; /* keys live under /anyedge/<name>/ */
+	char etcd[POLICY_FLEET_MAX_ETCD][POLICY_PATH_MAX]; /* http://host:port of each member */
+	size_t n_etcd;
+	char members[POLICY_FLEET_MAX_MEMBERS][POLICY_NAME_MAX]; /* edge names; quorum: a majority */
+	size_t n_members;
+	uint32_t report_ttl_ms; /* lease of an edge's report; default 5000 */
+	uint32_t request_timeout_ms; /* one request to etcd; default 1500; below report_ttl */
+	uint32_t promote_after_ms; /* auto_promote: fleet: serving region down this long; 10000 */
+	uint32_t min_announcing; /* other live members announcing before a withdrawal; default 1 */
+};
+
 struct policy {
 	char path[POLICY_PATH_MAX]; /* as given to policy_load */
 	struct policy_edge edge;
@@ -173,6 +193,7 @@ struct policy {
 	struct policy_api api;
 	struct policy_safety safety;
 	struct policy_dataplane dataplane;
+	struct policy_fleet fleet;
 };
 
 /* One problem found in a policy: called once per error, in file order where possible.

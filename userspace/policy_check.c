@@ -767,5 +767,6 @@ int policy_check(struct policy_build *b)
 		return ret;
 	check_bgp(b);
 	check_dataplane(b);
+	policy_check_fleet(b);
 	return 0;
 }

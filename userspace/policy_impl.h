@@ -87,6 +87,10 @@ struct policy_aux {
 	struct policy_pos ring_size_pos;
 	struct policy_pos damping_pos; /* of bgp.damping and its reuse key, for the checks */
 	struct policy_pos reuse_pos;
+	struct policy_pos fleet_pos; /* of the fleet: mapping, and of its keys the checks name */
+	struct policy_pos fleet_members_pos;
+	struct policy_pos fleet_timeout_pos;
+	struct policy_pos fleet_min_announcing_pos;
 	struct probe_block probe; /* the global block */
 	struct aux_region *regions; /* parallel to policy.regions */
 	struct aux_client *clients; /* parallel to policy.clients */
@@ -182,8 +186,35 @@ bool policy_parse_pct(const char *s, uint32_t *out);
 
 /* ---- policy_parse.c: the schema ---- */
 
+typedef int (*field_fn)(struct policy_build *b, const struct ynode *v, const char *path, void *obj,
+			int arg);
+
+/* One key of a mapping: its parser, whether it must be there, and an argument for the parser. */
+struct field {
+	const char *key;
+	field_fn parse;
+	bool required;
+	int arg; /* passed to parse */
+};
+
+/* Walk mapping n: each key to its field's parser; unknown, duplicate and missing required keys
+ * are reported. Returns -ENOMEM or 0.
+ */
+int policy_walk_map(struct policy_build *b, const struct ynode *n, const char *path,
+		    const struct field *fields, size_t nf, void *obj);
+/* n must be a list of at most max items (more are reported); -EINVAL (reported) otherwise. */
+int policy_expect_list(struct policy_build *b, const struct ynode *n, const char *path, size_t max,
+		       const char *what, size_t *count);
+
 /* The whole tree into b->p and b->aux. Problems go to policy_err; returns 0, or -ENOMEM. */
 int policy_parse_root(struct policy_build *b, const struct ynode *root);
+
+/* ---- policy_fleet.c: the fleet: section ---- */
+
+int policy_parse_fleet(struct policy_build *b, const struct ynode *v, const char *path, void *obj,
+		       int arg);
+/* Members, the edge among them, timings, and auto_promote: fleet only with a fleet. */
+void policy_check_fleet(struct policy_build *b);
 
 /* ---- policy_check.c ---- */
 

@@ -42,6 +42,10 @@ static void policy_defaults(struct policy *p)
 	p->safety.panic_threshold_pct = 50;
 	p->dataplane.ring_size = AE_DEFAULT_RING_SIZE;
 	p->dataplane.flow_table_size = AE_DEFAULT_FLOW_TABLE;
+	p->fleet.report_ttl_ms = 5000;
+	p->fleet.request_timeout_ms = 1500;
+	p->fleet.promote_after_ms = 10000;
+	p->fleet.min_announcing = 1;
 }
 
 static void aux_free(struct policy_aux *a, const struct policy *p)

@@ -15,16 +15,6 @@
 
 /* ---- walking mappings by table ---- */
 
-typedef int (*field_fn)(struct policy_build *b, const struct ynode *v, const char *path, void *obj,
-			int arg);
-
-struct field {
-	const char *key;
-	field_fn parse;
-	bool required;
-	int arg; /* passed to parse */
-};
-
 static void path_key(char *buf, const char *path, const char *key)
 {
 	snprintf(buf, PATH_LEN, "%s%s%s", path, *path ? "." : "", key);
@@ -109,6 +99,18 @@ static int expect_list(struct policy_build *b, const struct ynode *n, const char
 		*count = max;
 	}
 	return 0;
+}
+
+int policy_walk_map(struct policy_build *b, const struct ynode *n, const char *path,
+		    const struct field *fields, size_t nf, void *obj)
+{
+	return walk_map(b, n, path, fields, nf, obj);
+}
+
+int policy_expect_list(struct policy_build *b, const struct ynode *n, const char *path, size_t max,
+		       const char *what, size_t *count)
+{
+	return expect_list(b, n, path, max, what, count);
 }
 
 /* ---- the schema: probe blocks ---- */
@@ -572,7 +574,7 @@ static int vip_field(struct policy_build *b, const struct ynode *v, const char *
 		     int f)
 {
 	static const char *const modes[] = { "active-active", "active-passive" };
-	static const char *const autos[] = { "local" };
+	static const char *const autos[] = { "local", "fleet" };
 	struct vip_obj *o = obj;
 	int w = 0, ret = -EINVAL;
 
@@ -597,7 +599,8 @@ static int vip_field(struct policy_build *b, const struct ynode *v, const char *
 		o->a->has_auto_promote = true;
 		o->a->auto_promote_pos = v->pos;
 		ret = policy_get_word(b, v, path, autos, ARRAY_SIZE(autos), &w);
-		o->v->auto_promote_local = !ret;
+		o->v->auto_promote_local = !ret && w == 0;
+		o->v->auto_promote_fleet = !ret && w == 1;
 		return ret;
 	case VF_REGIONS:
 		return vip_regions(b, v, path, o);
@@ -840,6 +843,7 @@ static const struct field top_fields[] = {
 	{ "api", parse_block, false, BL_API },
 	{ "safety", parse_block, false, BL_SAFETY },
 	{ "dataplane", parse_block, false, BL_DATAPLANE },
+	{ "fleet", policy_parse_fleet, false, 0 },
 };
 
 int policy_parse_root(struct policy_build *b, const struct ynode *root)

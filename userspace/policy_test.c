@@ -1012,7 +1012,7 @@ static void test_modes(void **state)
 	ERR_AT(EDGE REGIONS PROBE
 	       "vips:\n  - {name: v, address: 192.0.2.1, ports: [tcp/80], mode: active-passive, "
 	       "primary: r1, auto_promote: global, regions: [r1]}\n",
-	       "global", "vips[0].auto_promote: expected local, got 'global'");
+	       "global", "vips[0].auto_promote: expected local or fleet, got 'global'");
 	ERR_AT(EDGE REGIONS PROBE
 	       "vips:\n  - {name: v, address: 192.0.2.1, ports: [tcp/80], mode: hot-standby, "
 	       "regions: [r1]}\n",
@@ -1314,6 +1314,66 @@ static void test_inet(void **state)
 	assert_int_equal(mac_parse("02:00:5e:00:53:0g", mac), -EINVAL);
 }
 
+/* ---- fleet ---- */
+
+#define FLEET "fleet: {etcd: [http://198.18.0.11:2379], name: prod, members: [e1, e2]}\n"
+#define VIP_AP(auto)                                                                          \
+	"vips: [{name: v, address: 192.0.2.1, ports: [tcp/80], mode: active-passive, primary: " \
+	"r1, regions: [r1, r2]" auto "}]\n"
+
+static void test_fleet(void **state)
+{
+	struct policy *p;
+
+	p = load_ok(MIN);
+	assert_false(p->fleet.enabled);
+	policy_free(p);
+	p = load_ok(EDGE REGIONS PROBE VIP_AP(", auto_promote: fleet")
+		    "fleet: {etcd: [http://198.18.0.11:2379, \"http://[2001:db8::1]:2379\"],\n"
+		    "        name: prod, members: [e1, e2, e3], min_announcing: 2}\n");
+	assert_true(p->fleet.enabled);
+	assert_int_equal(p->fleet.n_etcd, 2);
+	assert_string_equal(p->fleet.etcd[1], "http://[2001:db8::1]:2379");
+	assert_string_equal(p->fleet.name, "prod");
+	assert_int_equal(p->fleet.n_members, 3);
+	assert_string_equal(p->fleet.members[2], "e3");
+	assert_int_equal(p->fleet.report_ttl_ms, 5000);
+	assert_int_equal(p->fleet.request_timeout_ms, 1500);
+	assert_int_equal(p->fleet.promote_after_ms, 10000);
+	assert_int_equal(p->fleet.min_announcing, 2);
+	assert_true(p->vips[0].auto_promote_fleet);
+	assert_false(p->vips[0].auto_promote_local);
+	policy_free(p);
+}
+
+static void test_fleet_errors(void **state)
+{
+	ERR_AT(MIN "fleet: {etcd: [https://a:1], name: f, members: [e1]}\n", "https",
+	       "fleet.etcd[0]: expected an etcd client URL http://HOST:PORT");
+	ERR_AT(MIN "fleet: {etcd: [http://a:2379/v3], name: f, members: [e1]}\n", "http",
+	       "fleet.etcd[0]: expected an etcd client URL");
+	ERR_AT(MIN "fleet: {etcd: [http://a:99999], name: f, members: [e1]}\n", "http",
+	       "fleet.etcd[0]: expected an etcd client URL");
+	ERR_AT_N(MIN "fleet: {etcd: [http://a:1, http://a:1], name: f, members: [e1]}\n",
+		 "http://a:1", 1, "fleet.etcd[1]: endpoint 'http://a:1' is listed twice");
+	ERR_AT(MIN "fleet: {etcd: [http://a:1], name: f, members: [e2, e3]}\n", "[e2",
+	       "fleet.members: this edge ('e1', edge.name) is not among the members");
+	ERR_AT_N(MIN "fleet: {etcd: [http://a:1], name: f, members: [e1, e1]}\n", "e1", 2,
+		 "fleet.members[1]: member 'e1' is listed twice");
+	ERR_AT(MIN "fleet: {etcd: [http://a:1], members: [e1]}\n", "{etcd",
+	       "fleet: missing required key 'name'");
+	ERR_AT(MIN "fleet: {etcd: [http://a:1], name: f, members: [e1], request_timeout: 3s}\n",
+	       "3s", "fleet.request_timeout: 3000 ms is more than half of report_ttl");
+	ERR_AT(MIN "fleet: {etcd: [http://a:1], name: f, members: [e1, e2], min_announcing: 2}\n",
+	       "2}\n", "fleet.min_announcing: 2 other members can never announce in a fleet of 2");
+	ERR_AT(MIN "fleet: {etcd: [http://a:1], name: f, members: [e1], report_ttl: 1s}\n", "1s",
+	       "fleet.report_ttl");
+	ERR_AT(EDGE REGIONS PROBE VIP_AP(", auto_promote: fleet"), "fleet",
+	       "auto_promote: fleet needs a fleet: section");
+	ERR_AT(EDGE REGIONS PROBE VIP_AP(", auto_promote: local") FLEET, "local",
+	       "auto_promote: local would let this edge promote alone");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1366,6 +1426,8 @@ int main(void)
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_fuzzish),
 		cmocka_unit_test(test_inet),
+		cmocka_unit_test(test_fleet),
+		cmocka_unit_test(test_fleet_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
