@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Userspace: the shared library objects, the CLI, the daemon and the unit tests.
+include userspace/fleet/build.mk
 LIB_SRCS := userspace/log.c userspace/inet.c userspace/files.c userspace/xdp_pin.c \
 	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
 	userspace/policy_check.c userspace/policy_fleet.c userspace/policy_load.c \

@@ -55,17 +55,19 @@ static int fleet_etcd(struct policy_build *b, const struct ynode *v, const char 
 	if (policy_expect_list(b, v, path, POLICY_FLEET_MAX_ETCD, "etcd endpoints", &n))
 		return 0;
 	if (!n)
-		policy_err(b, v->pos, path, "expected at least one etcd endpoint like "
-					    "http://192.0.2.5:2379");
+		policy_err(b, v->pos, path,
+			   "expected at least one etcd endpoint like "
+			   "http://192.0.2.5:2379");
 	for (i = 0; i < n; i++) {
 		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
 		if (policy_get_str(b, v->kids[i], ipath, f->etcd[i], sizeof(f->etcd[i])))
 			continue;
 		if (!etcd_url_ok(f->etcd[i])) {
-			policy_err(b, v->kids[i]->pos, ipath,
-				   "expected an etcd client URL http://HOST:PORT (no path, no https), "
-				   "got '%s'",
-				   policy_quote(f->etcd[i], q, sizeof(q)));
+			policy_err(
+				b, v->kids[i]->pos, ipath,
+				"expected an etcd client URL http://HOST:PORT (no path, no https), "
+				"got '%s'",
+				policy_quote(f->etcd[i], q, sizeof(q)));
 			continue;
 		}
 		for (j = 0; j < i; j++)
@@ -157,8 +159,9 @@ static void check_fleet_vips(struct policy_build *b)
 	for (v = 0; v < p->n_vips; v++) {
 		snprintf(path, sizeof(path), "vips[%zu].auto_promote", v);
 		if (p->vips[v].auto_promote_fleet && !p->fleet.enabled)
-			policy_err(b, b->aux.vips[v].auto_promote_pos, path,
-				   "auto_promote: fleet needs a fleet: section (etcd, name, members)");
+			policy_err(
+				b, b->aux.vips[v].auto_promote_pos, path,
+				"auto_promote: fleet needs a fleet: section (etcd, name, members)");
 		if (p->vips[v].auto_promote_local && p->fleet.enabled)
 			policy_err(b, b->aux.vips[v].auto_promote_pos, path,
 				   "auto_promote: local would let this edge promote alone, which a "

@@ -1317,7 +1317,7 @@ static void test_inet(void **state)
 /* ---- fleet ---- */
 
 #define FLEET "fleet: {etcd: [http://198.18.0.11:2379], name: prod, members: [e1, e2]}\n"
-#define VIP_AP(auto)                                                                          \
+#define VIP_AP(auto)                                                                            \
 	"vips: [{name: v, address: 192.0.2.1, ports: [tcp/80], mode: active-passive, primary: " \
 	"r1, regions: [r1, r2]" auto "}]\n"
 
@@ -1328,9 +1328,9 @@ static void test_fleet(void **state)
 	p = load_ok(MIN);
 	assert_false(p->fleet.enabled);
 	policy_free(p);
-	p = load_ok(EDGE REGIONS PROBE VIP_AP(", auto_promote: fleet")
-		    "fleet: {etcd: [http://198.18.0.11:2379, \"http://[2001:db8::1]:2379\"],\n"
-		    "        name: prod, members: [e1, e2, e3], min_announcing: 2}\n");
+	p = load_ok(EDGE REGIONS PROBE VIP_AP(
+		", auto_promote: fleet") "fleet: {etcd: [http://198.18.0.11:2379, \"http://[2001:db8::1]:2379\"],\n"
+					 "        name: prod, members: [e1, e2, e3], min_announcing: 2}\n");
 	assert_true(p->fleet.enabled);
 	assert_int_equal(p->fleet.n_etcd, 2);
 	assert_string_equal(p->fleet.etcd[1], "http://[2001:db8::1]:2379");
