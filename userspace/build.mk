@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Userspace: the shared library objects, the CLI, the daemon and the unit tests.
 include userspace/fleet/build.mk
-LIB_SRCS := userspace/log.c userspace/inet.c userspace/files.c userspace/xdp_pin.c \
+LIB_SRCS := userspace/log.c userspace/cmdline.c userspace/version.c userspace/inet.c \
+	userspace/files.c userspace/xdp_pin.c \
 	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
 	userspace/policy_check.c userspace/policy_fleet.c userspace/policy_load.c \
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_rings.c \
@@ -10,6 +11,16 @@ LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
 	userspace/health.c userspace/health_region.c userspace/kernel.c
 LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c bgp/bird_conf.c bgp/announce.c bgp/speaker.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+
+# The version string (scripts/version.sh), rewritten only when it changes so that only
+# version.o rebuilds.
+VERSION_STR := $(shell sh scripts/version.sh)
+$(B)/version_str.h: FORCE | $(B)
+	$(Q)printf '#define ANYEDGE_VERSION "%s"\n' '$(VERSION_STR)' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/userspace/version.o: $(B)/version_str.h
+.PHONY: FORCE
+FORCE:
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
 	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
