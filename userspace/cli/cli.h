@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* `anyedge` subcommands: each takes its own argv (argv[0] is the verb), returns the exit code. */
+/* `anyedge` verbs: each is a name, its options table (cmdline.h) and a run function that takes
+ * its own argv (argv[0] is the verb) and returns the exit code. main.c lists them.
+ */
 #ifndef ANYEDGE_CLI_H
 #define ANYEDGE_CLI_H
 
-int cmd_check(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_decap(int argc, char **argv);
+#include "cmdline.h"
+
+struct cli_verb {
+	const char *name;
+	int (*run)(const struct cli_verb *v, int argc, char **argv);
+	struct cmd_spec spec;
+};
+
+/* on a usage error: print the verb's usage on stderr, return exit code 2 */
+int cli_usage(const struct cli_verb *v);
+
+/* working on files and BPF objects (cmd_check.c, cmd_replay.c, cmd_bench.c, cmd_decap.c,
+ * cmd_bird_config.c)
+ */
+extern const struct cli_verb cli_verb_check, cli_verb_replay, cli_verb_bench, cli_verb_decap,
+	cli_verb_bird_config;
 /* talking to anyedged's API (cmd_status.c, cmd_ops.c, cmd_top.c) */
-int cmd_status(int argc, char **argv);
-int cmd_regions(int argc, char **argv);
-int cmd_backends(int argc, char **argv);
-int cmd_vips(int argc, char **argv);
-int cmd_drain(int argc, char **argv);
-int cmd_undrain(int argc, char **argv);
-int cmd_failover(int argc, char **argv);
-int cmd_reload(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_bird_config(int argc, char **argv);
+extern const struct cli_verb cli_verb_status, cli_verb_regions, cli_verb_backends, cli_verb_vips,
+	cli_verb_drain, cli_verb_undrain, cli_verb_failover, cli_verb_reload, cli_verb_top;
 
 #endif /* ANYEDGE_CLI_H */

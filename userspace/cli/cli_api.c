@@ -16,6 +16,17 @@
 
 #define CLI_REPLY_MAX (16 << 20)
 
+const struct cmd_opt cli_api_opts[] = {
+	{ "api", 'A', "URL",
+	  "the daemon: http://HOST:PORT, HOST:PORT or unix:PATH (default " CLI_API_DEFAULT ")" },
+	{ "config", 'C', "POLICY",
+	  "find the daemon and its token from this policy's api: section" },
+	{ "token-file", 'T', "FILE",
+	  "the API bearer token (default: the policy's api.token_file)" },
+	{ "json", 'J', NULL, "print the daemon's JSON as it came" },
+	{ 0 },
+};
+
 bool cli_api_opt(struct cli_api *a, int c, const char *arg)
 {
 	switch (c) {

@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "cmdline.h"
+
 #define CLI_API_DEFAULT "http://127.0.0.1:9180"
 
 /* exit codes */
@@ -30,15 +32,9 @@ struct cli_api {
 	const char *config, *token_file, *api;
 };
 
-/* Options every talking verb takes; put CLI_API_LONGOPTS at the start of a longopts array. */
-#define CLI_API_LONGOPTS                                                                     \
-	{ "api", required_argument, NULL, 'A' }, { "config", required_argument, NULL, 'C' }, \
-		{ "token-file", required_argument, NULL, 'T' },                              \
-		{ "json", no_argument, NULL, 'J' },                                          \
-	{                                                                                    \
-		"help", no_argument, NULL, 'h'                                               \
-	}
-#define CLI_API_SHORTOPTS "h"
+/* Options every talking verb takes: a table for its spec (keys 'A', 'C', 'T', 'J'). */
+extern const struct cmd_opt cli_api_opts[];
+#define CLI_API_ARGS "[--api URL | --config POLICY] [--token-file FILE] [--json]"
 
 /* One of the shared options: true when c was one (and is taken into a). */
 bool cli_api_opt(struct cli_api *a, int c, const char *arg);

@@ -146,20 +146,21 @@ out:
 	return err ? 1 : 0;
 }
 
-int cmd_bench(int argc, char **argv)
+static const struct cmd_opt bench_opts[] = {
+	{ "config", 'c', "POLICY", "the policy whose maps the program runs with" },
+	{ "pcap", 'p', "IN", "the packets to time (pcap, Ethernet)" },
+	{ "repeat", 'r', "N", "single runs per packet, 1..1000000 (default 100)" },
+	{ 0 },
+};
+
+static int cmd_bench(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "pcap", required_argument, NULL, 'p' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *config = NULL, *pcap = NULL;
 	unsigned long repeat = 100;
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -174,13 +175,22 @@ int cmd_bench(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case CMD_HELP:
+			return 0;
 		default:
 			return 2;
 		}
 	}
-	if (!config || !pcap || optind != argc) {
-		fprintf(stderr, "usage: anyedge bench --config POLICY --pcap IN [--repeat N]\n");
-		return 2;
-	}
+	if (!config || !pcap || optind != argc)
+		return cli_usage(v);
 	return bench(config, pcap, (unsigned int)repeat);
 }
+
+const struct cli_verb cli_verb_bench = {
+	.name = "bench",
+	.run = cmd_bench,
+	.spec = { .prog = "anyedge bench",
+		  .args = "--config POLICY --pcap IN [--repeat N]",
+		  .summary = "Time the XDP program per packet against a trivial program's floor.",
+		  .opts = { bench_opts } },
+};

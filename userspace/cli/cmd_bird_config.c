@@ -13,27 +13,20 @@
 #include "cli.h"
 #include "policy.h"
 
-static int bird_config_usage(void)
-{
-	fprintf(stderr, "usage: anyedge bird-config POLICY [--state-dir DIR] [--write-state]\n");
-	return 2;
-}
+static const struct cmd_opt bird_config_opts[] = {
+	{ "state-dir", 'd', "DIR", "the state files' directory in place of bgp.state_dir" },
+	{ "write-state", 'w', NULL, "create DIR and an all-disabled state file per protocol" },
+	{ 0 },
+};
 
-int cmd_bird_config(int argc, char **argv)
+static int cmd_bird_config(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "write-state", no_argument, NULL, 'w' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *dir = NULL;
 	struct policy *p = NULL;
 	bool write_state = false;
 	int c, ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		switch (c) {
 		case 'w':
 			write_state = true;
@@ -41,12 +34,14 @@ int cmd_bird_config(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
+		case CMD_HELP:
+			return 0;
 		default:
-			return bird_config_usage();
+			return 2;
 		}
 	}
 	if (optind != argc - 1)
-		return bird_config_usage();
+		return cli_usage(v);
 	if (dir && (dir[0] != '/' || strpbrk(dir, "\"*?[]{}\\\n"))) {
 		fprintf(stderr,
 			"anyedge bird-config: --state-dir: an absolute path without quotes, "
@@ -75,3 +70,12 @@ int cmd_bird_config(int argc, char **argv)
 	}
 	return 0;
 }
+
+const struct cli_verb cli_verb_bird_config = {
+	.name = "bird-config",
+	.run = cmd_bird_config,
+	.spec = { .prog = "anyedge bird-config",
+		  .args = "POLICY [--state-dir DIR] [--write-state]",
+		  .summary = "Print the BIRD 2 fragment for bird.conf to include.",
+		  .opts = { bird_config_opts } },
+};

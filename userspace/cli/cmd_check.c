@@ -2,6 +2,7 @@
 /* `anyedge check POLICY`: validate a policy file. Exit 0 with one summary line on stdout, 1 with
  * one "POLICY:LINE:COL: error: MESSAGE" line per problem on stderr, 2 on a usage error.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,17 +29,27 @@ static void print_summary(const struct policy *p)
 	       plural(p->n_vips, "VIP", "VIPs"), ports, plural(ports, "port", "ports"));
 }
 
-int cmd_check(int argc, char **argv)
+static int cmd_check(const struct cli_verb *v, int argc, char **argv)
 {
 	struct policy *p = NULL;
+	int c;
 
-	if (argc != 2 || (argv[1][0] == '-' && argv[1][1])) {
-		fprintf(stderr, "usage: anyedge check POLICY\n");
-		return 2;
-	}
-	if (policy_load(argv[1], &p, policy_diag_stderr, stderr))
+	c = cmd_getopt(&v->spec, argc, argv);
+	if (c != -1) /* it has no options */
+		return c == CMD_HELP ? 0 : 2;
+	if (optind != argc - 1)
+		return cli_usage(v);
+	if (policy_load(argv[optind], &p, policy_diag_stderr, stderr))
 		return 1;
 	print_summary(p);
 	policy_free(p);
 	return 0;
 }
+
+const struct cli_verb cli_verb_check = {
+	.name = "check",
+	.run = cmd_check,
+	.spec = { .prog = "anyedge check",
+		  .args = "POLICY",
+		  .summary = "Validate a policy file; errors as POLICY:LINE:COL." },
+};

@@ -9,6 +9,7 @@
  * same name in another network namespace needs its own bpffs, or another name.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
@@ -47,18 +48,6 @@ struct decap_args {
 	int n_allow;
 	bool json;
 };
-
-static int decap_usage(void)
-{
-	fprintf(stderr,
-		"usage: anyedge decap attach DEV [--address ADDR,...] [--allow PREFIX,...]\n"
-		"       anyedge decap detach DEV\n"
-		"       anyedge decap status DEV [--json]\n"
-		"  --address  tunnel endpoints to open tunnels for (default: every address on DEV,\n"
-		"             IPv6 link-local excepted)\n"
-		"  --allow    outer source prefixes allowed to tunnel to us (default: any source)\n");
-	return 2;
-}
 
 static int parse_addr_list(char *list, struct decap_args *a)
 {
@@ -103,44 +92,48 @@ static bool dev_name_ok(const char *dev)
 	       strcmp(dev, "..");
 }
 
-static int parse_args(int argc, char **argv, struct decap_args *a)
-{
-	int i, err;
+static const struct cmd_opt decap_opts[] = {
+	{ "address", 'a', "ADDR,...",
+	  "attach: tunnel endpoints (default: DEV's addresses, IPv6 link-local excepted)" },
+	{ "allow", 'A', "PREFIX,...",
+	  "attach: outer sources allowed to tunnel to us (default any)" },
+	{ "json", 'j', NULL, "status: print JSON" },
+	{ 0 },
+};
 
-	if (argc < 3)
+/* Options anywhere (getopt permutes them to the front), then the verb and DEV. */
+static int parse_args(const struct cli_verb *v, int argc, char **argv, struct decap_args *a)
+{
+	int c, err = 0;
+
+	while (!err && (c = cmd_getopt(&v->spec, argc, argv)) != -1) {
+		switch (c) {
+		case 'a':
+			err = parse_addr_list(optarg, a);
+			break;
+		case 'A':
+			err = parse_allow_list(optarg, a);
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case CMD_HELP:
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (err)
+		return err;
+	if (argc - optind != 2) {
+		cli_usage(v);
 		return -EINVAL;
-	a->verb = argv[1];
-	a->dev = argv[2];
+	}
+	a->verb = argv[optind];
+	a->dev = argv[optind + 1];
 	if (!dev_name_ok(a->dev)) {
 		pr_warn("decap: '%s' is not a device name\n", a->dev);
 		return -EINVAL;
-	}
-	for (i = 3; i < argc; i++) {
-		char *opt = argv[i], *val = NULL, *eq = strchr(opt, '=');
-		bool takes = !strncmp(opt, "--address", 9) || !strncmp(opt, "--allow", 7);
-
-		if (takes && eq) {
-			*eq = '\0';
-			val = eq + 1;
-		} else if (takes) {
-			if (i + 1 >= argc) {
-				pr_warn("decap: %s needs a value\n", opt);
-				return -EINVAL;
-			}
-			val = argv[++i];
-		}
-		if (!strcmp(opt, "--address"))
-			err = parse_addr_list(val, a);
-		else if (!strcmp(opt, "--allow"))
-			err = parse_allow_list(val, a);
-		else if (!strcmp(opt, "--json"))
-			err = 0, a->json = true;
-		else {
-			pr_warn("decap: unknown option '%s'\n", opt);
-			err = -EINVAL;
-		}
-		if (err)
-			return err;
 	}
 	return 0;
 }
@@ -611,7 +604,7 @@ cleanup:
 	return err;
 }
 
-int cmd_decap(int argc, char **argv)
+static int cmd_decap(const struct cli_verb *v, int argc, char **argv)
 {
 	struct decap_args a = {};
 	int err;
@@ -619,15 +612,10 @@ int cmd_decap(int argc, char **argv)
 	a.allow = calloc(DECAP_MAX_CLI_ALLOW, sizeof(*a.allow));
 	if (!a.allow)
 		return 1;
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		free(a.allow);
-		decap_usage();
-		return 0;
-	}
-	err = parse_args(argc, argv, &a);
+	err = parse_args(v, argc, argv, &a);
 	if (err) {
 		free(a.allow);
-		return decap_usage();
+		return err > 0 ? 0 : 2;
 	}
 	if (!strcmp(a.verb, "attach"))
 		err = decap_attach(&a);
@@ -636,7 +624,17 @@ int cmd_decap(int argc, char **argv)
 	else if (!strcmp(a.verb, "status"))
 		err = decap_status(&a);
 	else
-		err = -EINVAL, decap_usage();
+		err = -EINVAL, cli_usage(v);
 	free(a.allow);
 	return err ? 1 : 0;
 }
+
+const struct cli_verb cli_verb_decap = {
+	.name = "decap",
+	.run = cmd_decap,
+	.spec = { .prog = "anyedge decap",
+		  .args = "attach DEV [--address ADDR,...] [--allow PREFIX,...] | detach DEV | "
+			  "status DEV [--json]",
+		  .summary = "Attach, detach or show the backend-side decapsulator on a device.",
+		  .opts = { decap_opts } },
+};

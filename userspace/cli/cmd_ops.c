@@ -35,23 +35,22 @@ static int cli_write(struct cli_api *a, const char *verb, const char *path,
 	return rc;
 }
 
-static int cli_ops_drain(int argc, char **argv, bool drain)
+static const struct cmd_opt drain_opts[] = {
+	{ "region", 'r', "R", "every backend of region R" },
+	{ "backend", 'b', "ADDR", "the backend ADDR, in every region that lists it" },
+	{ "edge", 'e', NULL, "the whole edge: readiness 503 and BGP withdrawn" },
+	{ 0 },
+};
+
+static int cli_ops_drain(const struct cli_verb *v, int argc, char **argv, bool drain)
 {
-	static const struct option opts[] = {
-		CLI_API_LONGOPTS,
-		{ "region", required_argument, NULL, 'r' },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "edge", no_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *verb = drain ? "drain" : "undrain", *region = NULL, *backend = NULL;
+	const char *verb = v->name, *region = NULL, *backend = NULL;
 	struct json_object *body;
 	bool edge = false;
 	struct cli_api a = { 0 };
 	int c, rc, n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_API_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		if (cli_api_opt(&a, c, optarg))
 			continue;
 		switch (c) {
@@ -64,17 +63,15 @@ static int cli_ops_drain(int argc, char **argv, bool drain)
 		case 'e':
 			edge = true;
 			break;
-		case 'h':
-			printf("usage: anyedge %s --region R | --backend ADDR | --edge [--api URL]\n",
-			       verb);
+		case CMD_HELP:
 			return CLI_OK;
 		default:
-			goto usage;
+			return CLI_USAGE;
 		}
 	}
 	n = !!region + !!backend + edge;
 	if (n != 1 || optind != argc)
-		goto usage;
+		return cli_usage(v);
 	rc = cli_api_setup(&a);
 	if (rc)
 		return rc;
@@ -86,34 +83,28 @@ static int cli_ops_drain(int argc, char **argv, bool drain)
 	else
 		json_object_object_add(body, "edge", json_object_new_boolean(true));
 	return cli_write(&a, verb, drain ? "/api/v1/drain" : "/api/v1/undrain", body);
-usage:
-	fprintf(stderr,
-		"usage: anyedge %s --region R | --backend ADDR | --edge [--api URL | --config "
-		"POLICY] [--token-file F] [--json]\n",
-		verb);
-	return CLI_USAGE;
 }
 
-int cmd_drain(int argc, char **argv)
+static int cmd_drain(const struct cli_verb *v, int argc, char **argv)
 {
-	return cli_ops_drain(argc, argv, true);
+	return cli_ops_drain(v, argc, argv, true);
 }
 
-int cmd_undrain(int argc, char **argv)
+static int cmd_undrain(const struct cli_verb *v, int argc, char **argv)
 {
-	return cli_ops_drain(argc, argv, false);
+	return cli_ops_drain(v, argc, argv, false);
 }
 
-int cmd_failover(int argc, char **argv)
+static const struct cmd_opt failover_opts[] = {
+	{ "from", 'f', "R", "the active region giving up the primary role" },
+	{ "to", 't', "R", "the passive region to promote" },
+	{ "force", 'F', NULL, "promote even when --to is down or lags too far" },
+	{ "max-lag", 'm', "S", "refuse when --to lags more (default: its probe.max_replica_lag)" },
+	{ 0 },
+};
+
+static int cmd_failover(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_API_LONGOPTS,
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "max-lag", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *from = NULL, *to = NULL;
 	struct json_object *body;
 	double max_lag = NAN;
@@ -122,8 +113,7 @@ int cmd_failover(int argc, char **argv)
 	char *end;
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_API_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		if (cli_api_opt(&a, c, optarg))
 			continue;
 		switch (c) {
@@ -144,15 +134,14 @@ int cmd_failover(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			break;
-		case 'h':
-			printf("usage: anyedge failover --from R --to R [--force] [--max-lag S]\n");
+		case CMD_HELP:
 			return CLI_OK;
 		default:
-			goto usage;
+			return CLI_USAGE;
 		}
 	}
 	if (!from || !to || optind != argc)
-		goto usage;
+		return cli_usage(v);
 	rc = cli_api_setup(&a);
 	if (rc)
 		return rc;
@@ -166,40 +155,58 @@ int cmd_failover(int argc, char **argv)
 		json_object_object_add(body, "maxAllowedReplicaLagSeconds",
 				       json_object_new_double(max_lag));
 	return cli_write(&a, "failover", "/api/v1/failover", body);
-usage:
-	fprintf(stderr,
-		"usage: anyedge failover --from R --to R [--force] [--max-lag S] [--api URL "
-		"| --config POLICY] [--token-file F] [--json]\n");
-	return CLI_USAGE;
 }
 
-int cmd_reload(int argc, char **argv)
+static int cmd_reload(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_API_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_api a = { 0 };
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_API_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		if (cli_api_opt(&a, c, optarg))
 			continue;
-		if (c == 'h') {
-			printf("usage: anyedge reload [--api URL | --config POLICY]\n");
-			return CLI_OK;
-		}
-		goto usage;
+		return c == CMD_HELP ? CLI_OK : CLI_USAGE;
 	}
 	if (optind != argc)
-		goto usage;
+		return cli_usage(v);
 	rc = cli_api_setup(&a);
 	if (rc)
 		return rc;
 	return cli_write(&a, "reload", "/api/v1/reload", NULL);
-usage:
-	fprintf(stderr, "usage: anyedge reload [--api URL | --config POLICY] [--token-file F] "
-			"[--json]\n");
-	return CLI_USAGE;
 }
+
+const struct cli_verb cli_verb_drain = {
+	.name = "drain",
+	.run = cmd_drain,
+	.spec = { .prog = "anyedge drain",
+		  .args = "--region R | --backend ADDR | --edge " CLI_API_ARGS,
+		  .summary = "Take a region, a backend or the edge out of service; flows finish.",
+		  .opts = { drain_opts, cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_undrain = {
+	.name = "undrain",
+	.run = cmd_undrain,
+	.spec = { .prog = "anyedge undrain",
+		  .args = "--region R | --backend ADDR | --edge " CLI_API_ARGS,
+		  .summary = "Put back what drain took out of service.",
+		  .opts = { drain_opts, cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_failover = {
+	.name = "failover",
+	.run = cmd_failover,
+	.spec = { .prog = "anyedge failover",
+		  .args = "--from R --to R [--force] [--max-lag S] " CLI_API_ARGS,
+		  .summary = "Promote a passive region to primary for active-passive VIPs.",
+		  .opts = { failover_opts, cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_reload = {
+	.name = "reload",
+	.run = cmd_reload,
+	.spec = { .prog = "anyedge reload",
+		  .args = CLI_API_ARGS,
+		  .summary = "Re-read the policy; a bad one is refused and the running one stays.",
+		  .opts = { cli_api_opts } },
+};

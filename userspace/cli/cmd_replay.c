@@ -169,19 +169,20 @@ static int replay(const struct replay_opts *o)
 	return err ? 1 : 0;
 }
 
-int cmd_replay(int argc, char **argv)
+static const struct cmd_opt replay_opts[] = {
+	{ "config", 'c', "POLICY", "the policy whose maps the program runs with" },
+	{ "pcap", 'p', "IN", "the capture to replay (pcap, Ethernet)" },
+	{ "out", 'o', "OUT", "write the frames the program sends (TX, PASS) to this pcap" },
+	{ "down", 'd', "REGION,...", "regions to treat as down" },
+	{ 0 },
+};
+
+static int cmd_replay(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "pcap", required_argument, NULL, 'p' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "down", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct replay_opts o = { 0 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -195,14 +196,23 @@ int cmd_replay(int argc, char **argv)
 		case 'd':
 			o.down = optarg;
 			break;
+		case CMD_HELP:
+			return 0;
 		default:
 			return 2;
 		}
 	}
-	if (!o.config || !o.pcap || optind != argc) {
-		fprintf(stderr, "usage: anyedge replay --config POLICY --pcap IN [--out OUT] "
-				"[--down REGION,...]\n");
-		return 2;
-	}
+	if (!o.config || !o.pcap || optind != argc)
+		return cli_usage(v);
 	return replay(&o);
 }
+
+const struct cli_verb cli_verb_replay = {
+	.name = "replay",
+	.run = cmd_replay,
+	.spec = { .prog = "anyedge replay",
+		  .args = "--config POLICY --pcap IN [--out OUT] [--down REGION,...]",
+		  .summary =
+			  "Run a capture through the real XDP program; one JSON verdict a packet.",
+		  .opts = { replay_opts } },
+};

@@ -8,33 +8,22 @@
 #include "cli.h"
 #include "cli_api.h"
 
-static const struct option cli_read_opts[] = {
-	CLI_API_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Options, then at most max_args positional arguments; CLI_OK or an exit code. */
-static int cli_read_args(int argc, char **argv, struct cli_api *a, size_t max_args,
-			 const char *usage)
+/* The API options, then at most max_args operands; CLI_OK, -1 after --help, or an exit code. */
+static int cli_read_args(const struct cli_verb *verb, int argc, char **argv, struct cli_api *a,
+			 int max_args)
 {
 	int c;
 
 	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_API_SHORTOPTS, cli_read_opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("usage: anyedge %s\n", usage);
+	while ((c = cmd_getopt(&verb->spec, argc, argv)) != -1) {
+		if (c == CMD_HELP)
 			return -1;
-		}
 		if (!cli_api_opt(a, c, optarg))
-			goto usage;
+			return CLI_USAGE;
 	}
-	if ((size_t)(argc - optind) > max_args)
-		goto usage;
+	if (argc - optind > max_args)
+		return cli_usage(verb);
 	return cli_api_setup(a);
-usage:
-	fprintf(stderr, "usage: anyedge %s\n", usage);
-	return CLI_USAGE;
 }
 
 static void cli_print_json(struct json_object *o)
@@ -51,16 +40,14 @@ static struct json_object *cli_member(struct json_object *o, const char *key)
 	return v;
 }
 
-#define CLI_READ_USAGE "[--api URL | --config POLICY] [--token-file F] [--json]"
-
-int cmd_status(int argc, char **argv)
+static int cmd_status(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct cli_reply ready, st;
 	struct cli_api a;
 	char ago[32], ago2[32];
 	int rc;
 
-	rc = cli_read_args(argc, argv, &a, 0, "status " CLI_READ_USAGE);
+	rc = cli_read_args(verb, argc, argv, &a, 0);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	rc = cli_api_get_json(&a, "/health/ready", true, &ready);
@@ -110,7 +97,7 @@ static void cli_lag(struct json_object *o, const char *key, char *buf, size_t le
 		snprintf(buf, len, "%.1fs", cli_jd(o, key, 0));
 }
 
-int cmd_regions(int argc, char **argv)
+static int cmd_regions(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct json_object *arr, *r;
 	struct cli_reply st;
@@ -119,7 +106,7 @@ int cmd_regions(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	rc = cli_read_args(argc, argv, &a, 0, "regions " CLI_READ_USAGE);
+	rc = cli_read_args(verb, argc, argv, &a, 0);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	rc = cli_api_get_json(&a, "/api/v1/state", false, &st);
@@ -144,7 +131,7 @@ out:
 	return CLI_OK;
 }
 
-int cmd_backends(int argc, char **argv)
+static int cmd_backends(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct json_object *arr, *b, *lp, *out;
 	const char *region = NULL;
@@ -154,7 +141,7 @@ int cmd_backends(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	rc = cli_read_args(argc, argv, &a, 1, "backends [REGION] " CLI_READ_USAGE);
+	rc = cli_read_args(verb, argc, argv, &a, 1);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	if (optind < argc)
@@ -205,7 +192,7 @@ done:
 	return rc;
 }
 
-int cmd_vips(int argc, char **argv)
+static int cmd_vips(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct json_object *arr, *v, *sv, *stats;
 	struct cli_reply st;
@@ -214,7 +201,7 @@ int cmd_vips(int argc, char **argv)
 	size_t i, k, off;
 	int rc;
 
-	rc = cli_read_args(argc, argv, &a, 0, "vips " CLI_READ_USAGE);
+	rc = cli_read_args(verb, argc, argv, &a, 0);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	rc = cli_api_get_json(&a, "/api/v1/state", false, &st);
@@ -247,3 +234,39 @@ out:
 	cli_reply_free(&st);
 	return CLI_OK;
 }
+
+const struct cli_verb cli_verb_status = {
+	.name = "status",
+	.run = cmd_status,
+	.spec = { .prog = "anyedge status",
+		  .args = CLI_API_ARGS,
+		  .summary = "The edge in a few lines: readiness, mode, regions up, BIRD, reloads.",
+		  .opts = { cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_regions = {
+	.name = "regions",
+	.run = cmd_regions,
+	.spec = { .prog = "anyedge regions",
+		  .args = CLI_API_ARGS,
+		  .summary = "One row per region: state, backends passing, replica lag, why.",
+		  .opts = { cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_backends = {
+	.name = "backends",
+	.run = cmd_backends,
+	.spec = { .prog = "anyedge backends",
+		  .args = "[REGION] " CLI_API_ARGS,
+		  .summary = "One row per backend: health, weight, drained, last probe.",
+		  .opts = { cli_api_opts } },
+};
+
+const struct cli_verb cli_verb_vips = {
+	.name = "vips",
+	.run = cmd_vips,
+	.spec = { .prog = "anyedge vips",
+		  .args = CLI_API_ARGS,
+		  .summary = "One row per VIP: mode, primary, serving regions, traffic counters.",
+		  .opts = { cli_api_opts } },
+};

@@ -108,13 +108,13 @@ static void top_frame(struct json_object *st, struct top_sample *prev, size_t *n
 	*n_prev = n;
 }
 
-int cmd_top(int argc, char **argv)
+static const struct cmd_opt top_opts[] = {
+	{ "count", 'n', "N", "print N frames, one a second, then exit (default: until ^C)" },
+	{ 0 },
+};
+
+static int cmd_top(const struct cli_verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_API_LONGOPTS,
-		{ "count", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct top_sample prev[TOP_MAX_VIPS];
 	struct cli_api a = { 0 };
 	struct cli_reply r;
@@ -125,8 +125,7 @@ int cmd_top(int argc, char **argv)
 	char *end;
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_API_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		if (cli_api_opt(&a, c, optarg))
 			continue;
 		switch (c) {
@@ -137,15 +136,14 @@ int cmd_top(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			break;
-		case 'h':
-			printf("usage: anyedge top [--count N] [--api URL | --config POLICY]\n");
+		case CMD_HELP:
 			return CLI_OK;
 		default:
-			goto usage;
+			return CLI_USAGE;
 		}
 	}
 	if (optind != argc)
-		goto usage;
+		return cli_usage(v);
 	rc = cli_api_setup(&a);
 	if (rc)
 		return rc;
@@ -171,9 +169,14 @@ int cmd_top(int argc, char **argv)
 		cli_reply_free(&r);
 	}
 	return ever ? CLI_OK : CLI_NOT_RUNNING;
-usage:
-	fprintf(stderr,
-		"usage: anyedge top [--count N] [--api URL | --config POLICY] [--token-file "
-		"F] [--json]\n");
-	return CLI_USAGE;
 }
+
+const struct cli_verb cli_verb_top = {
+	.name = "top",
+	.run = cmd_top,
+	.spec = { .prog = "anyedge top",
+		  .args = "[--count N] " CLI_API_ARGS,
+		  .summary =
+			  "A live view: per-VIP packets, bits and new flows a second; region states.",
+		  .opts = { top_opts, cli_api_opts } },
+};
