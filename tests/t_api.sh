@@ -278,6 +278,8 @@ check "web new flows counter moved by at least 5 ($f0 -> $f1)" [ "${f1:-0}" -ge 
 check "failovers counted (1 since the restart)" [ "$(metric anyedge_failovers_total)" = 1 ]
 check "reloads counted" [ "$(metric anyedge_reloads_total)" -ge 1 ]
 check "backend up as a metric" [ "$(metric anyedge_backend_up backend=198.51.100.71 region=eu-west)" = 1 ]
+want_ver=$("$B/anyedged" --version | cut -d' ' -f2)
+check "anyedge_build_info carries the daemon's --version ($want_ver)" [ "$(metric anyedge_build_info version="$want_ver")" = 1 ]
 check "last failover timestamp is recent" python3 -c "import sys,time; sys.exit(0 if abs(time.time()-float(sys.argv[1]))<120 else 1)" "$(metric anyedge_last_failover_timestamp_seconds)"
 
 # 9. the CLI

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <microhttpd.h>
 #include <urcu.h>
 
 #include "api_impl.h"
+#include "version.h"
 
 /* A label value with \, " and newline escaped as the format asks. */
 static void met_label(FILE *f, const char *v)
@@ -224,6 +226,10 @@ static void met_edge(FILE *f, const struct api *a, const struct snapshot *s)
 	fputs("\",region=\"", f);
 	met_label(f, s->home_region);
 	fprintf(f, "\",interface=\"%s\",attach_mode=\"%s\"} 1\n", s->interface, s->attach_mode);
+	met_head(f, "anyedge_build_info", "gauge", "This daemon's build, as labels.");
+	fputs("anyedge_build_info{version=\"", f);
+	met_label(f, anyedge_version());
+	fprintf(f, "\",abi=\"%u\",libbpf=\"%s\"} 1\n", AE_ABI_VERSION, libbpf_version_string());
 	met_gauge(f, "anyedge_ready", "1 when /health/ready answers READY.",
 		  s->ready && age <= API_STALL_MS);
 	met_gauge(f, "anyedge_attached", "1 while the XDP program is attached.", s->attached);

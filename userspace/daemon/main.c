@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* anyedged --config POLICY [--pin-dir DIR] [--replace] [--detach] [-v]
+/* anyedged --config POLICY [--pin-dir DIR] [--replace | --detach] [--verbose]
  * Runs in the foreground, logs to stderr, reloads on SIGHUP; SIGTERM exits leaving the program
  * attached and forwarding. --detach removes program and pins, then exits.
  */
@@ -9,16 +9,29 @@
 
 #include <urcu.h>
 
+#include "cmdline.h"
 #include "edge.h"
 #include "speaker.h"
 #include "log.h"
+#include "version.h"
 
-static int usage(void)
-{
-	fprintf(stderr, "usage: anyedged --config POLICY [--pin-dir DIR] [--replace] [--detach] "
-			"[-v]\n");
-	return 2;
-}
+static const struct cmd_opt anyedged_opts[] = {
+	{ "config", 'c', "POLICY", "the routing policy (YAML; see config/SCHEMA.md)" },
+	{ "pin-dir", 'p', "DIR", "bpffs folder for maps and link (default " DP_PIN_BASE "/EDGE)" },
+	{ "replace", 'r', NULL, "discard pinned maps of another ABI or size, and their flows" },
+	{ "detach", 'd', NULL, "withdraw BGP, remove the program and its pins, exit" },
+	{ "verbose", 'v', NULL, "debug logging" },
+	{ "version", 'V', NULL, "print the version, ABI and libbpf versions and exit" },
+	{ 0 },
+};
+
+static const struct cmd_spec anyedged_spec = {
+	.prog = "anyedged",
+	.args = "--config POLICY [--pin-dir DIR] [--replace | --detach] [--verbose]",
+	.summary = "The anyedge controller: XDP steering, health probes, BGP, operator API.",
+	.opts = { anyedged_opts },
+	.shorts = "v",
+};
 
 /* Remove the edge's program and pins; the policy names the edge (and so the pin folder). */
 static int detach(const struct edge_opts *o)
@@ -47,20 +60,12 @@ static int detach(const struct edge_opts *o)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "replace", no_argument, NULL, 'r' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct edge_opts o = { 0 };
 	bool do_detach = false;
 	struct edge e;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(&anyedged_spec, argc, argv)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -77,12 +82,19 @@ int main(int argc, char **argv)
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
+		case 'V':
+			version_print(stdout, "anyedged");
+			return 0;
+		case CMD_HELP:
+			return 0;
 		default:
-			return usage();
+			return 2;
 		}
 	}
-	if (!o.config || optind != argc)
-		return usage();
+	if (!o.config || optind != argc) {
+		cmd_usage(&anyedged_spec, stderr);
+		return 2;
+	}
 	log_hook_libbpf();
 	if (do_detach)
 		return detach(&o);
