@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1036,6 +1037,189 @@ static void test_icmp_too_big(void **state)
 	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 2);
 }
 
+/* Issue 15.1: an L4 header must lie within the IP packet, not merely within the frame. */
+static void test_l4_within_ip_length(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 7100, 443);
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 7100, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len, l3;
+
+	/* IPv4 tot_len 20, a whole TCP header after it in the frame */
+	len = build(&s, in);
+	l3 = pkt_l3_offset(in, len);
+	in[l3 + 2] = 0;
+	in[l3 + 3] = 20;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	/* UDP with no UDP header, the frame zero-padded to 60 bytes */
+	s.proto = IPPROTO_UDP;
+	s.payload_len = 0;
+	len = build(&s, in);
+	in[l3 + 2] = 0;
+	in[l3 + 3] = 20;
+	memset(in + l3 + 20, 0, 60 - (l3 + 20));
+	run_frame(f, in, 60, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	/* TCP options reaching past the IP packet */
+	s.proto = IPPROTO_TCP;
+	s.payload_len = 20;
+	len = build(&s, in);
+	in[l3 + 20 + 12] = 10 << 4; /* 40 bytes of TCP header in a 40-byte payload: too long */
+	in[l3 + 3] = 20 + 30;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	/* IPv6 payload length 10: the TCP header after it is padding */
+	len = build(&s6, in);
+	in[l3 + 4] = 0;
+	in[l3 + 5] = 10;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_MALFORMED), 4);
+	/* the same packets whole still go through */
+	run(f, &s6, &r);
+	assert_int_equal(r.action, XDP_TX);
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+}
+
+/* Issue 15.2: the version nibble must match the ethertype. */
+static void test_ip_version(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 7200, 443);
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 7200, 443);
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len, l3;
+
+	len = build(&s, in);
+	l3 = pkt_l3_offset(in, len);
+	in[l3] = 0x65; /* ethertype IPv4, version 6 */
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	len = build(&s6, in);
+	in[l3] = 0x40; /* ethertype IPv6, version 4 */
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	assert_int_equal(reason_count(f, AE_PASS_MALFORMED), 2);
+}
+
+/* Issue 15.3: no "too big" toward a source that names no single host that would take it, or
+ * the VIP itself, or a group MAC.
+ */
+static void test_icmp_refused_sources(void **state)
+{
+	struct fix *f = *state;
+	const char *v4[] = { "0.0.0.0",		"127.0.0.1", "224.0.0.1", "239.1.2.3",
+			     "255.255.255.255", "240.0.0.1", "192.0.2.1" };
+	const char *v6[] = { "ff02::1",	      "ff05::2", "::", "::1", "::ffff:203.0.113.7",
+			     "2001:db8:ff::1" };
+	struct pkt_spec s;
+	struct result r;
+	size_t i, n = 0;
+
+	f->view.mtu = 1500;
+	reapply(f);
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++, n++) {
+		s = tcp4(v4[i], "192.0.2.1", 7300, 443);
+		s.df = 1;
+		s.payload_len = 1500 - 40;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_DROP);
+	}
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++, n++) {
+		s = tcp4(v6[i], "2001:db8:ff::1", 7300, 443);
+		s.payload_len = 1500 - 60;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_DROP);
+	}
+	/* a good address behind a broadcast MAC */
+	s = tcp4("203.0.113.7", "192.0.2.1", 7300, 443);
+	s.df = 1;
+	s.payload_len = 1500 - 40;
+	memset(s.src_mac, 0xff, 6);
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	n++;
+	assert_int_equal(reason_count(f, AE_DROP_ICMP_REFUSED), n);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 0);
+	/* and the same from a unicast client is answered */
+	s = tcp4("203.0.113.7", "192.0.2.1", 7300, 443);
+	s.df = 1;
+	s.payload_len = 1500 - 40;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Issue 15.3: errors are rate-limited, per CPU, after a burst. */
+static void test_icmp_rate_limited(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.7", "192.0.2.1", 7400, 443);
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	uint64_t start, ms, tx, limited;
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len;
+	int i;
+
+	f->view.mtu = 1500;
+	reapply(f);
+	s.df = 1;
+	s.payload_len = 1500 - 40;
+	len = build(&s, in);
+	start = now_ns();
+	for (i = 0; i < 1000; i++)
+		run_frame(f, in, len, &r);
+	ms = (now_ns() - start) / 1000000 + 1;
+	tx = reason_count(f, AE_TX_ICMP_TOO_BIG);
+	limited = reason_count(f, AE_DROP_ICMP_RATE);
+	assert_int_equal(tx + limited, 1000);
+	/* at least the burst, at most the burst and the rate on every CPU for the time taken */
+	assert_true(tx >= AE_ICMP_BURST);
+	assert_true(tx <= (uint64_t)ncpu * (AE_ICMP_BURST + 1 + ms * AE_ICMP_PER_SEC / 1000));
+	assert_true(limited > 0);
+}
+
+/* Issue 15.11: an IPv6 "too big" never advertises less than 1280 (RFC 8200 5); a packet already
+ * at 1280 that the tunnel cannot carry gets no error it could act on.
+ */
+static void test_icmp_mtu_floor_v6(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s6 = tcp4("2001:db8:c0::7", "2001:db8:ff::1", 7500, 443);
+	struct result r;
+	size_t l3;
+
+	f->view.mtu = 1300; /* less the 40 bytes of an IPv6 tunnel: 1260 */
+	reapply(f);
+	s6.payload_len = 1300 - 60;
+	run(f, &s6, &r);
+	assert_int_equal(r.action, XDP_TX);
+	l3 = pkt_l3_offset(r.out, r.len);
+	assert_int_equal(r.out[l3 + 40], 2);
+	assert_int_equal((uint32_t)r.out[l3 + 46] << 8 | r.out[l3 + 47], 1280);
+	s6.payload_len = 1280 - 60;
+	run(f, &s6, &r);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(reason_count(f, AE_DROP_TOO_BIG), 1);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 1);
+}
+
 /* Two edges with the same policy, even with backends listed in another order, send each flow to
  * the same backend: each child process loads its own program and maps.
  */
@@ -1198,6 +1382,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l4_within_ip_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_refused_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_mtu_floor_v6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_vip_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_table_switch_under_traffic, setup,

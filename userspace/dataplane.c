@@ -337,6 +337,8 @@ const char *dp_reason_name(enum ae_reason r)
 		[AE_DROP_TOO_BIG] = "too_big",
 		[AE_DROP_ENCAP_FAILED] = "encap_failed",
 		[AE_TX_ICMP_TOO_BIG] = "icmp_too_big",
+		[AE_DROP_ICMP_REFUSED] = "icmp_refused",
+		[AE_DROP_ICMP_RATE] = "icmp_rate",
 	};
 
 	return r < AE_REASON_MAX && names[r] ? names[r] : "unknown";

@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 5
+#define AE_ABI_VERSION 6
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -270,8 +270,14 @@ enum ae_reason {
 	AE_DROP_TOO_BIG, /* too big once tunnelled, and no ICMP error possible (IPv4 without DF) */
 	AE_DROP_ENCAP_FAILED, /* bpf_xdp_adjust_head refused the room */
 	AE_TX_ICMP_TOO_BIG, /* too big once tunnelled: an ICMP error went back to the client */
+	AE_DROP_ICMP_REFUSED, /* too big, from a source no error may go to (multicast, the VIP...) */
+	AE_DROP_ICMP_RATE, /* too big, and this CPU's ICMP errors are over their rate */
 	AE_REASON_MAX,
 };
+
+/* ICMP errors the program sends, per CPU: a steady rate after a burst (RFC 4443 2.4 (f)) */
+#define AE_ICMP_PER_SEC 1000
+#define AE_ICMP_BURST 50
 
 _Static_assert(AE_REASON_MAX <= AE_REASON_STRIDE, "reasons outgrew their per-CPU slice");
 _Static_assert(sizeof(struct ae_vip_slot) == 64, "a vip_keys entry is one cache line");

@@ -197,20 +197,85 @@ static __always_inline int icmp6_too_big(struct xdp_md *ctx, const struct pkt *p
 	return 0;
 }
 
+/* May this packet's source be sent an error? Not when it names no single host that would
+ * take it (unspecified, multicast, broadcast, IPv4 class E) or one that cannot be on the wire
+ * (loopback, IPv4-mapped), nor when it is the VIP itself (a spoof that would make us talk to
+ * ourselves), nor when the frame came from a group MAC: RFC 1812 4.3.2.7, RFC 4443 2.4 (e).
+ */
+static __always_inline int icmp_src_ok(struct xdp_md *ctx, const struct pkt *p)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	const __u8 *s = p->flow.src;
+	const __u32 *w = (const __u32 *)p->flow.src, *d = (const __u32 *)p->flow.dst;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end || (eth->h_source[0] & 1))
+		return 0;
+	if (!((w[0] ^ d[0]) | (w[1] ^ d[1]) | (w[2] ^ d[2]) | (w[3] ^ d[3])))
+		return 0;
+	if (p->family == AE_FAMILY_V4)
+		return s[0] != 0 && s[0] != 127 && s[0] < 224;
+	if (s[0] == 0xff) /* multicast, ff02::1 among them */
+		return 0;
+	/* ::/96 (::, ::1, the deprecated IPv4-compatible) and ::ffff:0:0/96 (IPv4-mapped) */
+	return w[0] || w[1] || (w[2] && w[2] != bpf_htonl(0xffff));
+}
+
+/* At most AE_ICMP_PER_SEC errors a second per CPU after a burst of AE_ICMP_BURST: the
+ * earliest time the next may leave, pushed on a gap per error (RFC 4443 2.4 (f)).
+ */
+static __always_inline int icmp_rate_ok(void)
+{
+	__u64 gap = 1000000000ULL / AE_ICMP_PER_SEC, now = bpf_ktime_get_ns(), *next;
+	__u32 zero = 0;
+
+	next = bpf_map_lookup_elem(&icmp_budget, &zero);
+	if (!next)
+		return 0;
+	if (*next < now)
+		*next = now;
+	if (*next - now > AE_ICMP_BURST * gap)
+		return 0;
+	*next += gap;
+	return 1;
+}
+
+/* The MTU an error may advertise for a link of mtu bytes and a tunnel of overhead bytes, or 0
+ * when none helps: IPv6 never hears of less than 1280 (RFC 8200 5), and a packet already at
+ * that floor cannot shrink; IPv4 never less than 68 (RFC 791).
+ */
+static __always_inline __u32 icmp_mtu(const struct pkt *p, __u32 overhead, __u32 mtu)
+{
+	__u32 floor = p->family == AE_FAMILY_V4 ? 68 : 1280;
+
+	mtu = mtu > overhead ? mtu - overhead : 0;
+	if (mtu < floor)
+		mtu = p->family == AE_FAMILY_V6 ? floor : 0;
+	return mtu && p->ip_len > mtu ? mtu : 0;
+}
+
 /* XDP_TX with the ICMP error in place, or XDP_DROP when the packet cannot have one (IPv4
- * without DF: a router would fragment it, and we do not). *reason is set either way.
+ * without DF: a router would fragment it, and we do not; a source that must not get one; over
+ * the rate; no MTU the client could use). *reason is set either way.
  */
 static __always_inline int icmp_too_big(struct xdp_md *ctx, const struct pkt *p, __u32 overhead,
-					__u16 mtu, __u32 *reason)
+					__u16 link_mtu, __u32 *reason)
 {
+	__u32 mtu = icmp_mtu(p, overhead, link_mtu);
 	int err;
 
-	if (p->family == AE_FAMILY_V4 && !p->df) {
+	if ((p->family == AE_FAMILY_V4 && !p->df) || !mtu) {
 		*reason = AE_DROP_TOO_BIG;
 		return XDP_DROP;
 	}
-	/* the largest packet the client may send: the link's MTU less the tunnel header */
-	mtu -= overhead;
+	if (!icmp_src_ok(ctx, p)) {
+		*reason = AE_DROP_ICMP_REFUSED;
+		return XDP_DROP;
+	}
+	if (!icmp_rate_ok()) {
+		*reason = AE_DROP_ICMP_RATE;
+		return XDP_DROP;
+	}
 	err = p->family == AE_FAMILY_V4 ? icmp4_too_big(ctx, p, mtu) : icmp6_too_big(ctx, p, mtu);
 	if (err) {
 		/* the head or tail may have moved: nothing of it may leave */

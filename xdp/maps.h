@@ -114,6 +114,14 @@ struct {
 	__type(value, __u64);
 } reasons SEC(".maps");
 
+/* The earliest time (bpf_ktime_get_ns) this CPU may send its next ICMP error (icmp.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} icmp_budget SEC(".maps");
+
 /* Only this CPU writes its slice and XDP does not nest on a CPU: no atomics needed. */
 static __always_inline void count_reason(__u32 reason)
 {

@@ -50,14 +50,20 @@ static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 
 	return 0;
 }
 
-/* 0: IPv4 header parsed, *l4 set; -1: truncated or inconsistent. */
-static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void **l4)
+/* 0: IPv4 header parsed, *l4 set and *l4_len the bytes the IP packet has from there; -1:
+ * truncated or inconsistent.
+ */
+static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void **l4,
+				      __u32 *l4_len)
 {
 	struct iphdr *ip = data + p->l2_len;
 	__u32 hl, tot;
 	__u16 frag;
 
 	if ((void *)(ip + 1) > end)
+		return -1;
+	/* the ethertype says IPv4; the header must too, or it is no packet we can read */
+	if (ip->version != 4)
 		return -1;
 	hl = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
@@ -74,6 +80,7 @@ static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void
 	__builtin_memcpy(p->flow.src, &ip->saddr, 4);
 	__builtin_memcpy(p->flow.dst, &ip->daddr, 4);
 	*l4 = (void *)ip + hl;
+	*l4_len = tot - hl;
 	return 0;
 }
 
@@ -89,14 +96,16 @@ struct ipv6_frag {
 	__be32 id;
 };
 
-static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void **l4)
+static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void **l4,
+				      __u32 *l4_len)
 {
 	struct ipv6hdr *ip6 = data + p->l2_len;
 	void *cur = ip6 + 1;
+	__u32 off = sizeof(*ip6);
 	__u8 next;
 	int i;
 
-	if (cur > end)
+	if (cur > end || ip6->version != 6)
 		return -1;
 	p->ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if ((void *)ip6 + p->ip_len > end || !ip6->payload_len) /* jumbograms unsupported */
@@ -117,6 +126,7 @@ static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void
 			p->frag = 1;
 			next = fh->next;
 			cur = fh + 1;
+			off += sizeof(*fh);
 		} else if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
 			   next == IPPROTO_DSTOPTS) {
 			struct ipv6_ext *eh = cur;
@@ -125,24 +135,32 @@ static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void
 				return -1;
 			next = eh->next;
 			cur += (eh->len + 1) * 8;
+			off += (eh->len + 1) * 8;
 		} else {
 			break;
 		}
 	}
+	/* extension headers that claim more than the packet holds: inconsistent */
+	if (off > p->ip_len)
+		return -1;
 	p->flow.proto = next;
 	*l4 = cur;
+	*l4_len = p->ip_len - off;
 	return 0;
 }
 
-/* Ports of a complete TCP or UDP header; fragments keep zero ports on purpose. */
-static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
+/* Ports of a complete TCP or UDP header; fragments keep zero ports on purpose. A header must
+ * lie within the IP packet (len bytes from l4), not merely within the frame: padding after a
+ * short packet is no header.
+ */
+static __always_inline void parse_l4(void *l4, void *end, __u32 len, struct pkt *p)
 {
 	if (p->frag)
 		return;
 	if (p->flow.proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
-		if ((void *)(th + 1) > end || th->doff < 5)
+		if ((void *)(th + 1) > end || th->doff < 5 || th->doff * 4 > len)
 			return;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
@@ -151,7 +169,7 @@ static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
 	} else if (p->flow.proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
-		if ((void *)(uh + 1) > end)
+		if ((void *)(uh + 1) > end || sizeof(*uh) > len)
 			return;
 		p->flow.sport = uh->source;
 		p->flow.dport = uh->dest;
@@ -202,18 +220,19 @@ static __always_inline int parse_rest(struct xdp_md *ctx, struct pkt *p, __u32 *
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	__u32 l4_len = 0;
 	void *l4 = 0;
 	int err;
 
 	if (p->l3_proto == ETH_P_IP)
-		err = parse_ipv4(data, end, p, &l4);
+		err = parse_ipv4(data, end, p, &l4, &l4_len);
 	else
-		err = parse_ipv6(data, end, p, &l4);
+		err = parse_ipv6(data, end, p, &l4, &l4_len);
 	if (err) {
 		*reason = AE_PASS_MALFORMED;
 		return XDP_PASS;
 	}
-	parse_l4(l4, end, p);
+	parse_l4(l4, end, l4_len, p);
 	return AE_CONTINUE;
 }
 
