@@ -4,19 +4,19 @@
 # the VIPs on loopback, ARP behaviour, reverse-path filtering and the decapsulator. Every step
 # is shown with why it is there; nothing is done that is not printed.
 #
-#   scripts/backend-setup.sh --dev DEV --vip ADDR[,ADDR...] [--tunnel-address ADDR[,...]]
-#                            [--allow PREFIX[,...]] [--anyedge PATH] [--apply]
+#   scripts/backend-setup.sh --dev DEV --vip ADDR[,ADDR...] --allow PREFIX[,...]|any
+#                            [--tunnel-address ADDR[,...]] [--anyedge PATH] [--apply]
 set -eu
 
 usage() {
 	cat >&2 <<'EOF'
-usage: backend-setup.sh --dev DEV --vip ADDR[,ADDR...] [--tunnel-address ADDR[,...]]
-                        [--allow PREFIX[,...]] [--anyedge PATH] [--apply]
+usage: backend-setup.sh --dev DEV --vip ADDR[,ADDR...] --allow PREFIX[,...]|any
+                        [--tunnel-address ADDR[,...]] [--anyedge PATH] [--apply]
   --dev             interface the edge's tunnels arrive on
   --vip             service addresses (VIPs) this backend answers for
   --tunnel-address  outer destinations to open tunnels for (default: every address of DEV)
-  --allow           outer sources allowed to tunnel here, e.g. the edges' encap_source
-                    addresses (default: any source; strongly advised)
+  --allow           outer sources allowed to tunnel here: the edges' encap_source
+                    addresses ('any': every source, said in so many words)
   --anyedge         the anyedge binary (default: $ANYEDGE, else anyedge in PATH)
   --apply           run the commands; without it they are only printed
 EOF
@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 	*) echo "backend-setup.sh: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-[ -n "$dev" ] && [ -n "$vips" ] || usage
+[ -n "$dev" ] && [ -n "$vips" ] && [ -n "$allow" ] || usage
 case $dev in
 */* | .* | "") echo "backend-setup.sh: '$dev' is not a device name" >&2; exit 2 ;;
 esac
@@ -89,16 +89,17 @@ step sysctl -w net.ipv4.conf.all.rp_filter=0
 step sysctl -w "net.ipv4.conf.$dev.rp_filter=0"
 
 why "5. The decapsulator: an XDP program on $dev that opens IPIP, 6in4, 4in6 and IP6IP6 tunnels" \
-	"   addressed to this host and passes the inner packet to the stack; no ipip device needed." \
+	"   addressed to this host, from the edges (--allow), carrying packets for the VIPs (--vip)," \
+	"   and passes the inner packet to the stack; no ipip device needed. Anything else would" \
+	"   let whoever reaches $dev make this host answer a spoofed victim." \
 	"   It stays attached after the command exits (pinned under /sys/fs/bpf/anyedge/decap/$dev);" \
 	"   '$anyedge decap status $dev' shows its counters, 'decap detach $dev' removes it."
-if [ -z "$allow" ]; then
-	why "   WARNING: no --allow given: any host that can reach $dev may tunnel packets to it." \
+if [ "$allow" = any ]; then
+	why "   WARNING: --allow any: any host that can reach $dev may tunnel packets to it." \
 		"   Give the edges' encap_source addresses, e.g. --allow 192.0.2.10/32,2001:db8::10/128."
 fi
-set -- "$anyedge" decap attach "$dev"
+set -- "$anyedge" decap attach "$dev" --allow "$allow" --vip "$vips"
 [ -n "$taddrs" ] && set -- "$@" --address "$taddrs"
-[ -n "$allow" ] && set -- "$@" --allow "$allow"
 if [ "$apply" -eq 1 ]; then
 	printf '%s\n' "$*"
 	"$@" || { echo "backend-setup.sh: failed: $*" >&2; exit 1; }

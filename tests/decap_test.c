@@ -46,6 +46,7 @@ enum mangle {
 	M_INNER_SHORT, /* outer consistently carries only 10 bytes of inner header */
 	M_INNER_VERSION, /* outer protocol names the other family */
 	M_INNER_LONG, /* inner length 100 bytes beyond what the outer carries */
+	M_INNER_DST, /* inner destination none of our VIPs (a reflection attempt) */
 };
 
 enum expect { E_OPEN, E_SAME, E_ANY };
@@ -122,6 +123,14 @@ static const struct tcase cases[] = {
 	  DECAP_DROPPED_INNER, E_ANY },
 	{ "6in4 inner longer than outer dropped", 4, 6, NULL, NULL, 0, M_INNER_LONG, XDP_DROP,
 	  DECAP_DROPPED_INNER, E_ANY },
+	{ "ipip to a non-VIP inner destination refused", 4, 4, NULL, NULL, 0, M_INNER_DST, XDP_DROP,
+	  DECAP_REFUSED_INNER_DST, E_ANY },
+	{ "4in6 to a non-VIP inner destination refused", 6, 4, NULL, NULL, 0, M_INNER_DST, XDP_DROP,
+	  DECAP_REFUSED_INNER_DST, E_ANY },
+	{ "ip6ip6 to a non-VIP inner destination refused", 6, 6, NULL, NULL, 0, M_INNER_DST,
+	  XDP_DROP, DECAP_REFUSED_INNER_DST, E_ANY },
+	{ "6in4 to a non-VIP inner destination refused", 4, 6, NULL, NULL, 0, M_INNER_DST, XDP_DROP,
+	  DECAP_REFUSED_INNER_DST, E_ANY },
 };
 
 static const uint8_t mac_backend[6] = { 0x02, 0xae, 0, 0, 0, 0x21 };
@@ -267,6 +276,17 @@ static size_t build(const struct tcase *c, uint8_t *f, const uint8_t *ip, size_t
 			o[6] = o[6] == 4 ? 41 : 4;
 		}
 		break;
+	case M_INNER_DST: {
+		uint8_t *in = o + *olen;
+
+		if (c->inner == 4) {
+			in[19] = 99;
+			fix_csum4(in);
+		} else {
+			in[39] = 99;
+		}
+		break;
+	}
 	case M_INNER_LONG: {
 		uint8_t *in = o + *olen;
 
@@ -361,7 +381,7 @@ static void test_case(void **state)
 
 static int set_enforce(int on)
 {
-	struct decap_config cfg = { .flags = on ? DECAP_F_ENFORCE_ALLOW : 0,
+	struct decap_config cfg = { .flags = on ? 0 : DECAP_F_ALLOW_ANY,
 				    .abi_version = DECAP_ABI_VERSION };
 	uint32_t zero = 0;
 
@@ -409,7 +429,40 @@ static void test_allow_not_enforced(void **state)
 	assert_int_equal(set_enforce(1), 0);
 }
 
-/* An empty program config (no entry written) means: allow-list not enforced, addresses still. */
+/* No config written (all zero) enforces the allow-list: nothing opens by accident. */
+static void test_no_config_enforces(void **state)
+{
+	static const struct tcase stranger = { "stranger refused with no config",
+					       4,
+					       4,
+					       STRANGER4,
+					       NULL,
+					       0,
+					       M_NONE,
+					       XDP_DROP,
+					       DECAP_REFUSED_SOURCE,
+					       E_ANY };
+	static const struct tcase edge = { "edge opened with no config",
+					   4,
+					   4,
+					   NULL,
+					   NULL,
+					   0,
+					   M_NONE,
+					   XDP_PASS,
+					   DECAP_OPENED_IPIP,
+					   E_OPEN };
+	struct decap_config zero_cfg = { 0 };
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.decap_config), &zero, &zero_cfg,
+					     BPF_ANY),
+			 0);
+	check_case(&stranger);
+	check_case(&edge);
+	assert_int_equal(set_enforce(1), 0);
+}
+
 static void test_wide_prefix_allows(void **state)
 {
 	struct decap_lpm4_key k = { .prefixlen = 24 };
@@ -433,14 +486,19 @@ static void test_wide_prefix_allows(void **state)
 	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(skel->maps.decap_allow4), &k), 0);
 }
 
-static int add_addr(int family, const char *s)
+static int add_key(struct bpf_map *m, int family, const char *s)
 {
 	struct decap_addr_key k = { .family = family };
 	uint8_t one = 1;
 
 	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, s, k.addr) != 1)
 		return -EINVAL;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.decap_addrs), &k, &one, BPF_ANY);
+	return bpf_map_update_elem(bpf_map__fd(m), &k, &one, BPF_ANY);
+}
+
+static int add_addr(int family, const char *s)
+{
+	return add_key(skel->maps.decap_addrs, family, s);
 }
 
 static int setup(void **state)
@@ -457,6 +515,8 @@ static int setup(void **state)
 	inet_pton(AF_INET, EDGE4, k4.addr);
 	inet_pton(AF_INET6, EDGE6, k6.addr);
 	if (add_addr(4, LOCAL4) || add_addr(6, LOCAL6) ||
+	    add_key(skel->maps.decap_vips, 4, "192.0.2.1") ||
+	    add_key(skel->maps.decap_vips, 6, "2001:db8::1") ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.decap_allow4), &k4, &one, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.decap_allow6), &k6, &one, BPF_ANY) ||
 	    set_enforce(1))
@@ -473,7 +533,7 @@ static int teardown(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;
-	struct CMUnitTest *tests = calloc(n + 2, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(n + 3, sizeof(*tests));
 	int rc;
 
 	if (!tests)
@@ -487,7 +547,9 @@ int main(void)
 	tests[n].test_func = test_allow_not_enforced;
 	tests[n + 1].name = "allowed prefix wider than /32";
 	tests[n + 1].test_func = test_wide_prefix_allows;
-	rc = _cmocka_run_group_tests("decap", tests, n + 2, setup, teardown);
+	tests[n + 2].name = "no config: allow-list enforced";
+	tests[n + 2].test_func = test_no_config_enforces;
+	rc = _cmocka_run_group_tests("decap", tests, n + 3, setup, teardown);
 	free(tests);
 	return rc;
 }

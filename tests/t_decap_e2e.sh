@@ -141,6 +141,30 @@ esac
 [ "$after" -gt "$before" ] 2>/dev/null && ok "refused_source $before -> $after" ||
 	bad "refused_source did not move ($before -> $after)"
 
+# Nor may an edge's tunnel carry a packet for anything but a VIP: the backend would answer
+# whoever the inner source names, from its own address.
+before=$(counter refused_inner_dst)
+out=$(tunnel ipip $E4 $B4 $C4 $B4)
+after=$(counter refused_inner_dst)
+case $out in
+"no SYN-ACK"*) ok "tunnel to a non-VIP inner destination not answered" ;;
+*) bad "tunnel to a non-VIP inner destination answered: $out" ;;
+esac
+[ "$after" -gt "$before" ] 2>/dev/null && ok "refused_inner_dst $before -> $after" ||
+	bad "refused_inner_dst did not move ($before -> $after)"
+
+# No allow-list, no decapsulator: leaving --allow out is refused, not "any source".
+if in_ns $NS_B "$ANYEDGE" decap attach "$BDEV" >"$tmp/noallow.log" 2>&1; then
+	bad "decap attach without --allow succeeded"
+elif grep -q -- "--allow" "$tmp/noallow.log"; then
+	ok "decap attach without --allow refused: $(head -1 "$tmp/noallow.log")"
+else
+	bad "decap attach without --allow: unexpected output: $(cat "$tmp/noallow.log")"
+fi
+in_ns $NS_B "$ANYEDGE" decap status "$BDEV" | grep -q "allow_enforced: yes" &&
+	ok "allow-list still enforced after the refused attach" ||
+	bad "allow-list not enforced after the refused attach"
+
 # Phase 2: through the edge's real XDP program.
 if [ ! -x "$EDGE_ATTACH" ]; then
 	in_ns $NS_B "$ANYEDGE" decap status "$BDEV"

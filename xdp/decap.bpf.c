@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The backend decapsulator: opens the tunnels the edge sends (IPIP, 6in4, 4in6, IP6IP6) so the
  * backend's stack sees the client's packet as the client sent it and answers it directly, even
- * on hosts with no ipip/ip6tnl device. Only tunnels to one of our configured addresses, and from
- * an allowed source when an allow-list is set, are opened: a backend must not relay for anyone
- * who can send it an IPIP packet. Everything that is no tunnel passes untouched.
+ * on hosts with no ipip/ip6tnl device. Only tunnels to one of our configured addresses, from an
+ * allowed source (the edges'), carrying a packet for one of our VIPs, are opened: a backend must
+ * not relay or answer for anyone who can send it an IPIP packet. Everything that is no tunnel
+ * passes untouched.
  *
  * Path: eth [vlan [vlan]] -> outer IPv4|IPv6 (+ hop-by-hop / destination options) -> proto 4|41?
- *       -> destination ours? source allowed? -> outer and inner lengths consistent?
- *       -> strip the outer header, move L2 forward, set its ethertype -> XDP_PASS.
+ *       -> destination ours? source allowed? -> outer and inner lengths consistent, inner
+ *       destination a VIP? -> strip the outer header, move L2 forward, set its ethertype ->
+ *       XDP_PASS.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -31,6 +33,13 @@ struct {
 	__type(key, struct decap_addr_key);
 	__type(value, __u8);
 } decap_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DECAP_MAX_VIPS);
+	__type(key, struct decap_addr_key);
+	__type(value, __u8);
+} decap_vips SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -172,7 +181,7 @@ static __always_inline int check_endpoints(const struct tunnel *t)
 		return verdict(XDP_DROP, DECAP_REFUSED_NOT_LOCAL);
 
 	cfg = bpf_map_lookup_elem(&decap_config, &zero);
-	if (!cfg || !(cfg->flags & DECAP_F_ENFORCE_ALLOW))
+	if (cfg && (cfg->flags & DECAP_F_ALLOW_ANY))
 		return -1;
 	if (t->family == DECAP_FAMILY_V4) {
 		struct decap_lpm4_key k4 = { .prefixlen = 32 };
@@ -191,10 +200,12 @@ static __always_inline int check_endpoints(const struct tunnel *t)
 }
 
 /* The inner header must be complete and of the family the outer protocol names, and no longer
- * than what the outer carries; otherwise stripping would hand the stack a half-packet.
- * Returns the inner ethertype (network order), or 0 when it is not sound.
+ * than what the outer carries; otherwise stripping would hand the stack a half-packet. Its
+ * destination goes to *vip. Returns the inner ethertype (network order), or 0 when it is not
+ * sound.
  */
-static __always_inline __be16 check_inner(void *inner, void *data_end, const struct tunnel *t)
+static __always_inline __be16 check_inner(void *inner, void *data_end, const struct tunnel *t,
+					  struct decap_addr_key *vip)
 {
 	if (t->inner_proto == IPPROTO_IPIP) {
 		struct iphdr *ip = inner;
@@ -205,6 +216,8 @@ static __always_inline __be16 check_inner(void *inner, void *data_end, const str
 		len = bpf_ntohs(ip->tot_len);
 		if (len < ip->ihl * 4 || len > t->inner_avail)
 			return 0;
+		vip->family = DECAP_FAMILY_V4;
+		__builtin_memcpy(vip->addr, &ip->daddr, 4);
 		return bpf_htons(ETH_P_IP);
 	} else {
 		struct ipv6hdr *ip6 = inner;
@@ -212,6 +225,8 @@ static __always_inline __be16 check_inner(void *inner, void *data_end, const str
 		if ((void *)(ip6 + 1) > data_end || ip6->version != 6 ||
 		    sizeof(*ip6) + bpf_ntohs(ip6->payload_len) > t->inner_avail)
 			return 0;
+		vip->family = DECAP_FAMILY_V6;
+		__builtin_memcpy(vip->addr, &ip6->daddr, 16);
 		return bpf_htons(ETH_P_IPV6);
 	}
 }
@@ -239,6 +254,7 @@ int decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct decap_addr_key vip = {};
 	__u8 l2[L2_MAX_LEN];
 	struct tunnel t = {};
 	__be16 proto, inner_eth;
@@ -264,9 +280,11 @@ int decap(struct xdp_md *ctx)
 	if (t.fragment)
 		return verdict(XDP_PASS, DECAP_PASSED_FRAGMENT);
 
-	inner_eth = check_inner(data + l2_len + t.outer_len, data_end, &t);
+	inner_eth = check_inner(data + l2_len + t.outer_len, data_end, &t, &vip);
 	if (!inner_eth)
 		return verdict(XDP_DROP, DECAP_DROPPED_INNER);
+	if (!bpf_map_lookup_elem(&decap_vips, &vip))
+		return verdict(XDP_DROP, DECAP_REFUSED_INNER_DST);
 
 	t.l2_len = l2_len;
 	copy_l2(l2, data, l2_len);

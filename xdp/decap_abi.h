@@ -7,10 +7,11 @@
 
 #include <linux/types.h>
 
-#define DECAP_ABI_VERSION 1
+#define DECAP_ABI_VERSION 2
 
 #define DECAP_MAX_ADDRS 256 /* tunnel endpoint addresses of one host */
 #define DECAP_MAX_ALLOW 4096 /* allowed source prefixes per family */
+#define DECAP_MAX_VIPS 1024 /* service addresses (VIPs) of one host */
 
 /* Tags in keys: independent of any libc's AF_* numbering (same values as ae_family). */
 #define DECAP_FAMILY_V4 4
@@ -23,6 +24,11 @@ struct decap_addr_key {
 	__u8 addr[16]; /* IPv4 in the first 4 bytes, rest zero */
 };
 
+/* decap_vips (hash, same key): the inner destinations a tunnel may carry, the host's VIPs. A
+ * tunnel to anything else would make us answer, from our own address, whoever the inner
+ * source names: a reflector for anyone who can reach us. Value unused (1).
+ */
+
 /* decap_allow4 / decap_allow6 (LPM tries): allowed outer sources; value unused (1). */
 struct decap_lpm4_key {
 	__u32 prefixlen;
@@ -34,10 +40,10 @@ struct decap_lpm6_key {
 	__u8 addr[16];
 };
 
-/* decap_config (array of one). An empty allow-list must not mean "allow nothing" by accident,
- * nor "allow all" silently: the flag says which, and `decap status` shows it.
+/* decap_config (array of one). The allow-list is enforced unless DECAP_F_ALLOW_ANY says
+ * otherwise, so no config at all, or an empty list, opens nothing; `decap status` shows which.
  */
-#define DECAP_F_ENFORCE_ALLOW (1U << 0)
+#define DECAP_F_ALLOW_ANY (1U << 0)
 struct decap_config {
 	__u32 flags;
 	__u32 abi_version; /* DECAP_ABI_VERSION of the loader, so status can spot a stale pin */
@@ -53,6 +59,7 @@ enum decap_stat {
 	DECAP_PASSED_FRAGMENT, /* outer fragment: we cannot open it; the stack may reassemble */
 	DECAP_REFUSED_NOT_LOCAL, /* tunnel to an address not configured: dropped */
 	DECAP_REFUSED_SOURCE, /* tunnel from a source outside the allow-list: dropped */
+	DECAP_REFUSED_INNER_DST, /* inner destination none of our VIPs: dropped */
 	DECAP_DROPPED_MALFORMED, /* outer header truncated or inconsistent: dropped */
 	DECAP_DROPPED_INNER, /* inner header truncated, wrong version or longer than the outer */
 	DECAP_DROPPED_ADJUST, /* bpf_xdp_adjust_head refused: dropped, never half-stripped */
@@ -70,6 +77,7 @@ static const char *const decap_stat_names[DECAP_STAT_MAX] = {
 	[DECAP_PASSED_FRAGMENT] = "passed_fragment",
 	[DECAP_REFUSED_NOT_LOCAL] = "refused_not_local",
 	[DECAP_REFUSED_SOURCE] = "refused_source",
+	[DECAP_REFUSED_INNER_DST] = "refused_inner_dst",
 	[DECAP_DROPPED_MALFORMED] = "dropped_malformed",
 	[DECAP_DROPPED_INNER] = "dropped_inner",
 	[DECAP_DROPPED_ADJUST] = "dropped_adjust",

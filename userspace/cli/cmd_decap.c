@@ -37,32 +37,39 @@
 #define DECAP_MAX_CLI_ALLOW 1024
 
 /* Pinned maps, by file name under the device's pin directory. */
-static const char *const pinned_maps[] = { "decap_addrs", "decap_allow4", "decap_allow6",
-					   "decap_config", "decap_stats" };
+static const char *const pinned_maps[] = { "decap_addrs",  "decap_vips",   "decap_allow4",
+					   "decap_allow6", "decap_config", "decap_stats" };
+
+/* A list of addresses: the tunnel endpoints, or the VIPs. */
+struct addr_list {
+	struct inet_addr a[DECAP_MAX_VIPS];
+	int n, max;
+	const char *what;
+};
 
 struct decap_args {
 	const char *verb, *dev;
-	struct inet_addr addrs[DECAP_MAX_ADDRS];
-	int n_addrs;
+	struct addr_list addrs, vips;
 	struct inet_prefix *allow;
 	int n_allow;
+	bool allow_any;
 	bool json;
 };
 
-static int parse_addr_list(char *list, struct decap_args *a)
+static int parse_addr_list(char *list, struct addr_list *l)
 {
 	char *tok, *save = NULL;
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (a->n_addrs >= DECAP_MAX_ADDRS) {
-			pr_warn("decap: more than %d addresses\n", DECAP_MAX_ADDRS);
+		if (l->n >= l->max) {
+			pr_warn("decap: more than %d %s\n", l->max, l->what);
 			return -E2BIG;
 		}
-		if (inet_addr_parse(tok, &a->addrs[a->n_addrs])) {
+		if (inet_addr_parse(tok, &l->a[l->n])) {
 			pr_warn("decap: '%s' is not an IPv4 or IPv6 address\n", tok);
 			return -EINVAL;
 		}
-		a->n_addrs++;
+		l->n++;
 	}
 	return 0;
 }
@@ -71,6 +78,10 @@ static int parse_allow_list(char *list, struct decap_args *a)
 {
 	char *tok, *save = NULL;
 
+	if (!strcmp(list, "any")) { /* said in so many words, never by leaving it out */
+		a->allow_any = true;
+		return 0;
+	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (a->n_allow >= DECAP_MAX_CLI_ALLOW) {
 			pr_warn("decap: more than %d allowed prefixes\n", DECAP_MAX_CLI_ALLOW);
@@ -95,8 +106,11 @@ static bool dev_name_ok(const char *dev)
 static const struct cmd_opt decap_opts[] = {
 	{ "address", 'a', "ADDR,...",
 	  "attach: tunnel endpoints (default: DEV's addresses, IPv6 link-local excepted)" },
-	{ "allow", 'A', "PREFIX,...",
-	  "attach: outer sources allowed to tunnel to us (default any)" },
+	{ "allow", 'A', "PREFIX,...|any",
+	  "attach: outer sources allowed to tunnel to us: the edges' encap_source (required)" },
+	{ "vip", 'V', "ADDR,...",
+	  "attach: inner destinations a tunnel may carry (default: lo's addresses, loopback "
+	  "excepted)" },
 	{ "json", 'j', NULL, "status: print JSON" },
 	{ 0 },
 };
@@ -109,7 +123,10 @@ static int parse_args(const struct cli_verb *v, int argc, char **argv, struct de
 	while (!err && (c = cmd_getopt(&v->spec, argc, argv)) != -1) {
 		switch (c) {
 		case 'a':
-			err = parse_addr_list(optarg, a);
+			err = parse_addr_list(optarg, &a->addrs);
+			break;
+		case 'V':
+			err = parse_addr_list(optarg, &a->vips);
 			break;
 		case 'A':
 			err = parse_allow_list(optarg, a);
@@ -146,35 +163,61 @@ static void pin_path(char *buf, size_t len, const char *dev, const char *name)
 		snprintf(buf, len, DECAP_PIN_BASE "/%s", dev);
 }
 
-/* Default tunnel addresses: what DEV carries, IPv6 link-local excepted (no edge tunnels to it). */
-static int addrs_from_dev(struct decap_args *a)
+/* Loopback (127/8, ::1) and IPv6 link-local: no edge tunnels to them, no client asks for them. */
+static bool addr_local_only(const struct inet_addr *x)
+{
+	const uint8_t *b = x->bytes;
+	static const uint8_t one6[16] = { [15] = 1 };
+
+	if (x->family == AE_FAMILY_V4)
+		return b[0] == 127;
+	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || !memcmp(b, one6, 16);
+}
+
+/* Defaults from the kernel: the addresses dev carries, loopback and link-local excepted (the
+ * tunnel endpoints are DEV's, the VIPs are lo's).
+ */
+static int addrs_from_dev(const char *dev, struct addr_list *l)
 {
 	struct ifaddrs *ifa, *i;
 
 	if (getifaddrs(&ifa))
 		return -errno;
 	for (i = ifa; i; i = i->ifa_next) {
-		struct inet_addr *out = &a->addrs[a->n_addrs];
+		struct inet_addr *out = &l->a[l->n];
 
-		if (!i->ifa_addr || strcmp(i->ifa_name, a->dev) || a->n_addrs >= DECAP_MAX_ADDRS)
+		if (!i->ifa_addr || strcmp(i->ifa_name, dev) || l->n >= l->max)
 			continue;
 		memset(out, 0, sizeof(*out));
 		if (i->ifa_addr->sa_family == AF_INET) {
 			out->family = AE_FAMILY_V4;
 			memcpy(out->bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			const uint8_t *b = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
-
-			if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-				continue;
 			out->family = AE_FAMILY_V6;
-			memcpy(out->bytes, b, 16);
+			memcpy(out->bytes, ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr,
+			       16);
 		} else {
 			continue;
 		}
-		a->n_addrs++;
+		if (!addr_local_only(out))
+			l->n++;
 	}
 	freeifaddrs(ifa);
+	return 0;
+}
+
+static int fill_addrs(int fd, const struct addr_list *l)
+{
+	uint8_t one = 1;
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		struct decap_addr_key k = { .family = l->a[i].family };
+
+		memcpy(k.addr, l->a[i].bytes, k.family == AE_FAMILY_V4 ? 4 : 16);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -183,18 +226,15 @@ static int fill_maps(struct decap_bpf *skel, const struct decap_args *a)
 	struct decap_config cfg = { .abi_version = DECAP_ABI_VERSION };
 	uint32_t zero = 0;
 	uint8_t one = 1;
-	int i;
+	int i, err;
 
-	for (i = 0; i < a->n_addrs; i++) {
-		struct decap_addr_key k = { .family = a->addrs[i].family };
-
-		memcpy(k.addr, a->addrs[i].bytes, k.family == AE_FAMILY_V4 ? 4 : 16);
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.decap_addrs), &k, &one, BPF_ANY))
-			return -errno;
-	}
+	err = fill_addrs(bpf_map__fd(skel->maps.decap_addrs), &a->addrs);
+	if (!err)
+		err = fill_addrs(bpf_map__fd(skel->maps.decap_vips), &a->vips);
+	if (err)
+		return err;
 	for (i = 0; i < a->n_allow; i++) {
 		const struct inet_prefix *p = &a->allow[i];
-		int err;
 
 		if (p->addr.family == AE_FAMILY_V4) {
 			struct decap_lpm4_key k = { .prefixlen = p->len };
@@ -212,8 +252,8 @@ static int fill_maps(struct decap_bpf *skel, const struct decap_args *a)
 		if (err)
 			return -errno;
 	}
-	if (a->n_allow)
-		cfg.flags |= DECAP_F_ENFORCE_ALLOW;
+	if (a->allow_any)
+		cfg.flags |= DECAP_F_ALLOW_ANY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.decap_config), &zero, &cfg, BPF_ANY))
 		return -errno;
 	return 0;
@@ -267,13 +307,27 @@ static int decap_attach(struct decap_args *a)
 		pr_warn("decap: no device '%s' in this network namespace\n", a->dev);
 		return -ENODEV;
 	}
-	if (!a->n_addrs) {
-		err = addrs_from_dev(a);
+	if (!a->n_allow && !a->allow_any) {
+		pr_warn("decap: give --allow with the edges' tunnel sources (their encap_source), "
+			"or --allow any to open tunnels from anyone\n");
+		return -EINVAL;
+	}
+	if (!a->addrs.n) {
+		err = addrs_from_dev(a->dev, &a->addrs);
 		if (err)
 			return err;
-		if (!a->n_addrs) {
+		if (!a->addrs.n) {
 			pr_warn("decap: %s has no addresses to open tunnels for; give --address\n",
 				a->dev);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	if (!a->vips.n) {
+		err = addrs_from_dev("lo", &a->vips);
+		if (err)
+			return err;
+		if (!a->vips.n) {
+			pr_warn("decap: lo holds no VIPs for tunnels to carry; give --vip\n");
 			return -EADDRNOTAVAIL;
 		}
 	}
@@ -356,8 +410,8 @@ static int decap_attach(struct decap_args *a)
 		}
 	}
 	printf("decap: %s %s in %s mode: %d address%s, allow-list %s (pins in %s)\n",
-	       replaced ? "replaced on" : "attached to", a->dev, mode, a->n_addrs,
-	       a->n_addrs == 1 ? "" : "es", a->n_allow ? "enforced" : "off (any source)", dir);
+	       replaced ? "replaced on" : "attached to", a->dev, mode, a->addrs.n,
+	       a->addrs.n == 1 ? "" : "es", a->allow_any ? "off (any source)" : "enforced", dir);
 	err = 0;
 cleanup:
 	if (err && !replaced && link_fd >= 0)
@@ -491,12 +545,12 @@ static int open_pinned_map(const char *dev, const char *name)
 	return bpf_obj_get(path);
 }
 
-static void print_addrs(struct out *o, int fd)
+static void print_addrs(struct out *o, const char *key, int fd)
 {
 	struct decap_addr_key k, next, *prev = NULL;
 	char buf[INET_ADDR_STR];
 
-	out_list_begin(o, "addresses");
+	out_list_begin(o, key);
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
 		struct inet_addr a = { .family = next.family };
 
@@ -527,7 +581,8 @@ static void print_allow(struct out *o, int fd, int family)
 
 static int decap_status(struct decap_args *a)
 {
-	int link_fd, addrs_fd = -1, a4_fd = -1, a6_fd = -1, cfg_fd = -1, stats_fd = -1;
+	int link_fd, addrs_fd = -1, vips_fd = -1, a4_fd = -1, a6_fd = -1, cfg_fd = -1;
+	int stats_fd = -1;
 	int ncpu = libbpf_num_possible_cpus(), ifindex, err = 0, s, c;
 	struct decap_config cfg = {};
 	struct bpf_link_info info;
@@ -543,11 +598,13 @@ static int decap_status(struct decap_args *a)
 		return link_fd;
 	}
 	addrs_fd = open_pinned_map(a->dev, "decap_addrs");
+	vips_fd = open_pinned_map(a->dev, "decap_vips");
 	a4_fd = open_pinned_map(a->dev, "decap_allow4");
 	a6_fd = open_pinned_map(a->dev, "decap_allow6");
 	cfg_fd = open_pinned_map(a->dev, "decap_config");
 	stats_fd = open_pinned_map(a->dev, "decap_stats");
-	if (addrs_fd < 0 || a4_fd < 0 || a6_fd < 0 || cfg_fd < 0 || stats_fd < 0 || ncpu <= 0) {
+	if (addrs_fd < 0 || vips_fd < 0 || a4_fd < 0 || a6_fd < 0 || cfg_fd < 0 || stats_fd < 0 ||
+	    ncpu <= 0) {
 		err = -ENOENT;
 		pr_warn("decap: pins in %s are incomplete; run decap attach %s again\n", dir,
 			a->dev);
@@ -570,8 +627,9 @@ static int decap_status(struct decap_args *a)
 	out_str(&o, "mode", xdp_attach_mode((int)info.xdp.ifindex, info.prog_id));
 	out_u64(&o, "prog_id", info.prog_id);
 	out_u64(&o, "link_id", info.id);
-	print_addrs(&o, addrs_fd);
-	out_bool(&o, "allow_enforced", cfg.flags & DECAP_F_ENFORCE_ALLOW);
+	print_addrs(&o, "addresses", addrs_fd);
+	print_addrs(&o, "vips", vips_fd);
+	out_bool(&o, "allow_enforced", !(cfg.flags & DECAP_F_ALLOW_ANY));
 	out_list_begin(&o, "allow");
 	print_allow(&o, a4_fd, AE_FAMILY_V4);
 	print_allow(&o, a6_fd, AE_FAMILY_V6);
@@ -600,13 +658,18 @@ cleanup:
 		close(a4_fd);
 	if (addrs_fd >= 0)
 		close(addrs_fd);
+	if (vips_fd >= 0)
+		close(vips_fd);
 	close(link_fd);
 	return err;
 }
 
 static int cmd_decap(const struct cli_verb *v, int argc, char **argv)
 {
-	struct decap_args a = {};
+	struct decap_args a = {
+		.addrs = { .max = DECAP_MAX_ADDRS, .what = "addresses" },
+		.vips = { .max = DECAP_MAX_VIPS, .what = "VIPs" },
+	};
 	int err;
 
 	a.allow = calloc(DECAP_MAX_CLI_ALLOW, sizeof(*a.allow));
@@ -633,7 +696,8 @@ const struct cli_verb cli_verb_decap = {
 	.name = "decap",
 	.run = cmd_decap,
 	.spec = { .prog = "anyedge decap",
-		  .args = "attach DEV [--address ADDR,...] [--allow PREFIX,...] | detach DEV | "
+		  .args = "attach DEV --allow PREFIX,...|any [--address ADDR,...] [--vip ADDR,...] | "
+			  "detach DEV | "
 			  "status DEV [--json]",
 		  .summary = "Attach, detach or show the backend-side decapsulator on a device.",
 		  .opts = { decap_opts } },
