@@ -15,6 +15,7 @@
 #include "dataplane_impl.h"
 #include "log.h"
 #include "maglev.h"
+#include "rpo.h"
 
 size_t dp_backend_count(const struct policy *p)
 {
@@ -230,21 +231,6 @@ int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view 
 	return err;
 }
 
-/* Serving region of an active-passive VIP with no lag evidence at hand. */
-static uint8_t default_serving(const struct policy_vip *pv, const bool *region_up)
-{
-	size_t k;
-
-	if (pv->mode != VIP_ACTIVE_PASSIVE)
-		return AE_NO_REGION;
-	if (region_up[pv->primary] || !pv->auto_promote_local)
-		return (uint8_t)pv->primary;
-	for (k = 0; k < pv->n_regions; k++)
-		if (pv->regions[k] != pv->primary && region_up[pv->regions[k]])
-			return pv->regions[k];
-	return (uint8_t)pv->primary;
-}
-
 int dp_view_alloc(struct dp_view *v, size_t n)
 {
 	memset(v, 0, sizeof(*v));
@@ -260,8 +246,9 @@ int dp_view_alloc(struct dp_view *v, size_t n)
 
 int dp_view_default(const struct policy *p, const bool *down, struct dp_view *v)
 {
+	struct rpo_region rr[AE_MAX_REGIONS];
 	size_t n = dp_backend_count(p), i;
-	int err = dp_view_alloc(v, n);
+	int err = dp_view_alloc(v, n), t;
 
 	if (err)
 		return err;
@@ -269,8 +256,20 @@ int dp_view_default(const struct policy *p, const bool *down, struct dp_view *v)
 		v->backend_up[i] = v->backend_new_flows[i] = true;
 	for (i = 0; i < p->n_regions && i < AE_MAX_REGIONS; i++)
 		v->region_up[i] = !(down && down[i]);
-	for (i = 0; i < p->n_vips && i < AE_MAX_VIPS; i++)
-		v->serving[i] = default_serving(&p->vips[i], v->region_up);
+	/* the daemon's rule, with regions in down[] proven down and the others reporting
+	 * replicas in sync (replay has no lag evidence; "0 s behind" is the case it shows)
+	 */
+	for (i = 0; i < p->n_regions && i < AE_MAX_REGIONS; i++)
+		rr[i] = (struct rpo_region){ .up = v->region_up[i],
+					     .proven_down = !v->region_up[i],
+					     .has_lag = v->region_up[i] };
+	for (i = 0; i < p->n_vips && i < AE_MAX_VIPS; i++) {
+		v->serving[i] = AE_NO_REGION;
+		if (p->vips[i].mode != VIP_ACTIVE_PASSIVE)
+			continue;
+		t = rpo_auto_target(p, i, p->vips[i].primary, rr);
+		v->serving[i] = t >= 0 ? (uint8_t)t : (uint8_t)p->vips[i].primary;
+	}
 	return 0;
 }
 

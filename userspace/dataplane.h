@@ -59,9 +59,10 @@ int dp_unpin(const char *pin_dir);
 int dp_apply(struct dataplane *dp, const struct policy *p, const struct dp_view *view);
 
 /* A view with every region and backend up except the regions in down[] (NULL: none), and the
- * serving region of each active-passive VIP chosen as the daemon would with no lag evidence: the
- * primary, or for auto_promote: local with the primary down, the next up region in its list.
- * backend arrays are allocated; dp_view_free releases them.
+ * serving region of each active-passive VIP as the daemon would choose it (rpo_auto_target) if
+ * the regions in down[] had failed and every other region reported its replicas in sync: the
+ * primary, or for auto_promote: local with the primary down, the next region after it in the
+ * VIP's order that is up. backend arrays are allocated; dp_view_free releases them.
  */
 int dp_view_default(const struct policy *p, const bool *down, struct dp_view *view);
 /* A zeroed view with backend arrays for n backends (all false). 0 or -ENOMEM. */

@@ -20,6 +20,7 @@
 #include "edge.h"
 #include "files.h"
 #include "log.h"
+#include "rpo.h"
 
 #define OPS_STATE_DIR "/var/lib/anyedge"
 #define OPS_STATE_LINES 256 /* promotions kept; a longer history is cut from its start */
@@ -260,23 +261,6 @@ static void ops_answer(struct edge_cmd *c, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The RPO limit when the request names none: the strictest max_replica_lag among the target's
- * backends; none set means no limit (the lag must still be known).
- */
-static double ops_default_max_lag(const struct policy *p, int r)
-{
-	uint32_t m = 0;
-	size_t k;
-
-	for (k = 0; k < p->regions[r].n_backends; k++) {
-		uint32_t l = p->regions[r].backends[k].probe.max_replica_lag_ms;
-
-		if (l && (!m || l < m))
-			m = l;
-	}
-	return m ? m / 1000.0 : INFINITY;
-}
-
 static void ops_failover(struct edge *e, struct edge_cmd *c)
 {
 	struct ops_promotion rec = { 0 };
@@ -290,7 +274,7 @@ static void ops_failover(struct edge *e, struct edge_cmd *c)
 		ops_answer(c, 422, "unknown region \"%s\"", s < 0 ? c->source : c->target);
 		return;
 	}
-	max_lag = isnan(c->max_lag_s) ? ops_default_max_lag(e->policy, t) : c->max_lag_s;
+	max_lag = isnan(c->max_lag_s) ? rpo_default_max_lag_s(e->policy, t) : c->max_lag_s;
 	err = health_promote(&e->health, s, t, c->force, max_lag, why, sizeof(why), edge_now_ms());
 	switch (err) {
 	case 0:
@@ -298,7 +282,7 @@ static void ops_failover(struct edge *e, struct edge_cmd *c)
 		e->last_failover_ms = edge_now_ms();
 		snprintf(rec.source, sizeof(rec.source), "%s", c->source);
 		snprintf(rec.target, sizeof(rec.target), "%s", c->target);
-		rec.ms = e->last_failover_ms;
+		rec.ms = real_ms(); /* saved: shown to people after a restart */
 		ops_state_write(e, &rec);
 		pr_warn("operator: failover %s -> %s%s: %s\n", c->source, c->target,
 			c->force ? " (forced)" : "", why);
