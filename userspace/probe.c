@@ -210,9 +210,9 @@ static void slot_finish(struct prober *pr, struct probe_slot *s, struct probe_re
 	pr->done(pr->ctx, s->index, r);
 }
 
-static void slot_fail(struct prober *pr, struct probe_slot *s, const char *why)
+static void slot_fail_local(struct prober *pr, struct probe_slot *s, const char *why, bool local)
 {
-	struct probe_result r = { 0 };
+	struct probe_result r = { .local_error = local };
 
 	if (s->buf)
 		r.http_status = s->http.status;
@@ -220,29 +220,45 @@ static void slot_fail(struct prober *pr, struct probe_slot *s, const char *why)
 	slot_finish(pr, s, &r);
 }
 
+static void slot_fail(struct prober *pr, struct probe_slot *s, const char *why)
+{
+	slot_fail_local(pr, s, why, false);
+}
+
+/* Errors this host raises before a packet leaves (no route, no source address, interface
+ * down): the guard's evidence that the edge, not the backend, is cut off.
+ */
+static bool errno_is_local(int err)
+{
+	return err == ENETUNREACH || err == EHOSTUNREACH || err == EADDRNOTAVAIL || err == ENETDOWN;
+}
+
 static void slot_fail_errno(struct prober *pr, struct probe_slot *s, const char *what, int err)
 {
-	char why[96];
+	const char *why;
+	char buf[96];
 
 	switch (err) {
 	case ECONNREFUSED:
-		slot_fail(pr, s, "connection refused");
-		return;
+		why = "connection refused";
+		break;
 	case ECONNRESET:
-		slot_fail(pr, s, "connection reset");
-		return;
+		why = "connection reset";
+		break;
 	case EHOSTUNREACH:
-		slot_fail(pr, s, "host unreachable");
-		return;
+		why = "host unreachable";
+		break;
 	case ENETUNREACH:
-		slot_fail(pr, s, "network unreachable");
-		return;
+		why = "network unreachable";
+		break;
 	case EPIPE:
-		slot_fail(pr, s, "connection closed");
-		return;
+		why = "connection closed";
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "%s: %s", what, strerror(err));
+		why = buf;
 	}
-	snprintf(why, sizeof(why), "%s: %s", what, strerror(err));
-	slot_fail(pr, s, why);
+	slot_fail_local(pr, s, why, errno_is_local(err));
 }
 
 static int slot_watch(struct prober *pr, struct probe_slot *s, uint32_t events)

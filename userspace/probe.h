@@ -21,6 +21,7 @@ struct probe_result {
 	bool has_lag;
 	double replica_lag_s; /* replica_lag_seconds, when has_lag */
 	bool draining; /* system_mode: draining (the probe itself still passes) */
+	bool local_error; /* failed on this host: no route, no source address, interface down */
 	char why[128]; /* short reason when !ok: "timeout", "connection refused", "HTTP 503", ... */
 };
 
