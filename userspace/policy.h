@@ -151,7 +151,7 @@ struct policy_api {
 };
 
 struct policy_safety {
-	uint32_t panic_threshold_pct; /* 0..100; default 50 */
+	bool guard; /* freeze on evidence of the edge's own blindness; default on */
 };
 
 struct policy_dataplane {

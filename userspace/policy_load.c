@@ -39,7 +39,7 @@ static void policy_defaults(struct policy *p)
 	};
 	/* state_dir defaults after parsing: it is named after edge.name */
 	snprintf(p->api.listen, sizeof(p->api.listen), "127.0.0.1:9180");
-	p->safety.panic_threshold_pct = 50;
+	p->safety.guard = true;
 	p->dataplane.ring_size = AE_DEFAULT_RING_SIZE;
 	p->dataplane.flow_table_size = AE_DEFAULT_FLOW_TABLE;
 	p->fleet.report_ttl_ms = 5000;

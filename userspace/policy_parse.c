@@ -722,6 +722,7 @@ enum misc_field {
 	MF_DAMP_MAX_SUPPRESS,
 	MF_LISTEN,
 	MF_TOKEN_FILE,
+	MF_GUARD,
 	MF_PANIC,
 	MF_HASH_SEED,
 	MF_RING_SIZE,
@@ -777,8 +778,20 @@ static int misc_field(struct policy_build *b, const struct ynode *v, const char 
 		return policy_get_str(b, v, path, p->api.listen, sizeof(p->api.listen));
 	case MF_TOKEN_FILE:
 		return policy_get_str(b, v, path, p->api.token_file, sizeof(p->api.token_file));
+	case MF_GUARD: {
+		static const char *const onoff[] = { "off", "on" };
+		int w = 1, ret = policy_get_word(b, v, path, onoff, ARRAY_SIZE(onoff), &w);
+
+		p->safety.guard = w == 1;
+		return ret;
+	}
 	case MF_PANIC:
-		return policy_get_pct(b, v, path, &p->safety.panic_threshold_pct);
+		/* a safety knob silently ignored would mislead: say what replaced it */
+		policy_err(b, v->pos, path,
+			   "removed: a share of all backends cannot tell a dead region from a blind "
+			   "edge; the guard now freezes only on evidence of the edge's own "
+			   "blindness (safety.guard: on, the default; see SCHEMA.md)");
+		return -EINVAL;
 	case MF_HASH_SEED:
 		return policy_get_u32(b, v, path, 0, UINT32_MAX, &p->dataplane.hash_seed);
 	case MF_RING_SIZE:
@@ -807,6 +820,7 @@ static const struct field api_fields[] = {
 };
 
 static const struct field safety_fields[] = {
+	{ "guard", misc_field, false, MF_GUARD },
 	{ "panic_threshold", misc_field, false, MF_PANIC },
 };
 

@@ -254,7 +254,7 @@ static const char block_policy[] = "# a comment\n"
 				   "  listen: 0.0.0.0:9999\n"
 				   "  token_file: /etc/anyedge/token\n"
 				   "safety:\n"
-				   "  panic_threshold: 30%\n"
+				   "  guard: off\n"
 				   "dataplane:\n"
 				   "  hash_seed: 4294967295\n"
 				   "  ring_size: 251\n"
@@ -287,7 +287,7 @@ static const char flow_policy[] =
 	"  {name: web6, address: '2001:db8:ff::1', ports: [tcp/443], regions: [eu-west]}],\n"
 	" bgp: {bird_socket: /run/bird2.ctl, hold_down: 30s, session: upstream1},\n"
 	" api: {listen: '0.0.0.0:9999', token_file: /etc/anyedge/token},\n"
-	" safety: {panic_threshold: 30%},\n"
+	" safety: {guard: off},\n"
 	" dataplane: {hash_seed: 4294967295, ring_size: 251, flow_table_size: 4096}}\n";
 
 static void check_full_policy(const struct policy *p)
@@ -375,7 +375,7 @@ static void check_full_policy(const struct policy *p)
 	assert_string_equal(p->bgp.session, "upstream1");
 	assert_string_equal(p->api.listen, "0.0.0.0:9999");
 	assert_string_equal(p->api.token_file, "/etc/anyedge/token");
-	assert_int_equal(p->safety.panic_threshold_pct, 30);
+	assert_false(p->safety.guard);
 	assert_int_equal(p->dataplane.hash_seed, UINT32_MAX);
 	assert_int_equal(p->dataplane.ring_size, 251);
 	assert_int_equal(p->dataplane.flow_table_size, 4096);
@@ -450,7 +450,7 @@ static void test_defaults(void **state)
 	assert_string_equal(p->bgp.session, "");
 	assert_string_equal(p->api.listen, "127.0.0.1:9180");
 	assert_string_equal(p->api.token_file, "");
-	assert_int_equal(p->safety.panic_threshold_pct, 50);
+	assert_true(p->safety.guard);
 	assert_int_equal(p->dataplane.hash_seed, 0);
 	assert_int_equal(p->dataplane.ring_size, 65537);
 	assert_int_equal(p->dataplane.flow_table_size, 1048576);
@@ -720,8 +720,8 @@ static void test_wrong_types(void **state)
 	       "vips: [{name: [v], address: 192.0.2.1, ports: [tcp/80], regions: [r1]}]\n",
 	       "[v]", "vips[0].name: expected a name, got a list");
 	ERR_AFTER(EDGE REGIONS "probe:\n" VIPS, "probe:", "probe: expected a mapping, got nothing");
-	ERR_AT(EDGE REGIONS "probe: {port: 8080}\nsafety: {panic_threshold: {a: 1}}\n" VIPS,
-	       "{a: 1}", "safety.panic_threshold: expected a percentage like 50%, got a mapping");
+	ERR_AT(EDGE REGIONS "probe: {port: 8080}\nsafety: {guard: {a: 1}}\n" VIPS, "{a: 1}",
+	       "safety.guard: expected a keyword, got a mapping");
 	ERR_AT(EDGE REGIONS PROBE "vips:\n  - name: v\n    address: 192.0.2.1\n    ports: tcp/80\n"
 				  "    regions: [r1]\n",
 	       "tcp/80", "vips[0].ports: expected a list, got 'tcp/80'");
@@ -874,8 +874,12 @@ static void test_weight_and_min_healthy(void **state)
 	       "regions: [{name: r1, min_healthy: 2, backends: [{address: 198.51.100.1}]}]\n" PROBE
 		       VIP_R1,
 	       "2,", "regions[0].min_healthy: 2 healthy backends needed but the region has only 1");
-	ERR_AT(EDGE REGIONS PROBE VIPS "safety: {panic_threshold: 50}\n", "50}",
-	       "safety.panic_threshold: expected a percentage 0%..100% like 50%, got '50'");
+	ERR_AT(EDGE REGIONS PROBE VIPS "safety: {guard: yes}\n", "yes}",
+	       "safety.guard: expected off or on, got 'yes'");
+	/* the old knob is refused with what replaced it, not silently ignored */
+	ERR_AT(EDGE REGIONS PROBE VIPS "safety: {panic_threshold: 50%}\n", "50%}",
+	       "safety.panic_threshold: removed: a share of all backends cannot tell a dead "
+	       "region from a blind edge");
 }
 
 static void test_ports(void **state)
