@@ -110,8 +110,8 @@ const char *announce_event_name(enum announce_event e)
 
 static bool region_up(const struct health *h, size_t r)
 {
-	/* the panic guard freezes the last good view: announcing follows it, like steering */
-	return h->panic ? h->frozen.region_up[r] : h->r[r].up;
+	/* the guard freezes the last good view: announcing follows it, like steering */
+	return health_view_region_up(h, r);
 }
 
 static bool vip_lists(const struct policy_vip *vip, int r)
@@ -128,7 +128,9 @@ bool announce_can_serve(const struct policy *p, size_t v, const struct health *h
 			char *why, size_t why_len)
 {
 	const struct policy_vip *vip = &p->vips[v];
-	const char *panic = h->panic ? " (panic guard: frozen view)" : "";
+	const char *panic = h->guard != GUARD_NONE ? " (guard: frozen view)" :
+			    h->settle_until_ms	   ? " (settling)" :
+						     "";
 	char buf[8];
 	int local = p->edge.region;
 	size_t i, r, off;

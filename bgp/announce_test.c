@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the announcement state machine: start, immediate withdrawal, hold-down,
  * damping (penalty numbers, suppression, reuse, max_suppress), drain, and which regions decide
- * (withdraw_when, active-passive, the panic guard).
+ * (withdraw_when, active-passive, the guard).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -364,7 +364,7 @@ static void test_can_serve(void **state)
 	policy_free(p);
 }
 
-static void test_panic_keeps_announcing(void **state)
+static void test_guard_keeps_announcing(void **state)
 {
 	struct policy *p = load();
 	struct announce_params prm;
@@ -383,19 +383,19 @@ static void test_panic_keeps_announcing(void **state)
 	assert_int_equal(a.state, ANNOUNCE_ANNOUNCED);
 	/* every backend fails at once: live regions down, the frozen view still up */
 	h.r[0].up = h.r[1].up = false;
-	h.panic = true;
+	h.guard = GUARD_ALL_REGIONS;
 	h.frozen.region_up[0] = h.frozen.region_up[1] = true;
 	ok = announce_can_serve(p, 1, &h, true, why, sizeof(why));
 	assert_true(ok);
-	assert_string_equal(why, "region r2 is up (panic guard: frozen view)");
+	assert_string_equal(why, "region r2 is up (guard: frozen view)");
 	assert_int_equal(announce_eval(&a, &prm, ok, why, 1000), 0);
 	assert_int_equal(a.state, ANNOUNCE_ANNOUNCED);
 	assert_true(announce_can_serve(p, 0, &h, true, NULL, 0));
 	/* a region already down in the frozen view stays down */
 	h.frozen.region_up[0] = false;
 	assert_false(announce_can_serve(p, 1, &h, true, why, sizeof(why)));
-	assert_string_equal(why, "edge.region r1 is down (panic guard: frozen view)");
-	/* the edge itself unhealthy still withdraws during a panic */
+	assert_string_equal(why, "edge.region r1 is down (guard: frozen view)");
+	/* the edge itself unhealthy still withdraws while the guard holds */
 	assert_false(announce_can_serve(p, 0, &h, false, why, sizeof(why)));
 	policy_free(p);
 }
@@ -419,7 +419,7 @@ int main(void)
 		cmocka_unit_test(test_max_suppress),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_can_serve),
-		cmocka_unit_test(test_panic_keeps_announcing),
+		cmocka_unit_test(test_guard_keeps_announcing),
 		cmocka_unit_test(test_names),
 	};
 

@@ -8,7 +8,7 @@ LIB_SRCS := userspace/log.c userspace/cmdline.c userspace/version.c userspace/in
 	userspace/maglev.c userspace/dataplane.c userspace/dataplane_rings.c \
 	userspace/dataplane_vips.c userspace/dataplane_pin.c userspace/dataplane_load.c
 LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
-	userspace/health.c userspace/health_region.c userspace/kernel.c
+	userspace/rpo.c userspace/health.c userspace/health_region.c userspace/health_guard.c userspace/kernel.c
 LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c bgp/bird_conf.c bgp/announce.c bgp/speaker.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 

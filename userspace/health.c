@@ -87,34 +87,6 @@ void health_backend_evidence(const struct health *h, size_t i, char *buf, size_t
 	health_append(buf, len, &off, ")");
 }
 
-size_t health_failing(const struct health *h)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n_b; i++)
-		n += h->b[i].known && !h->b[i].up;
-	return n;
-}
-
-static size_t health_up_count(const struct health *h)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n_b; i++)
-		n += h->b[i].up;
-	return n;
-}
-
-/* More than pct% of n failing. 0% turns the guard off: freezing on any one failure would
- * disable health checking altogether, which nobody means by it.
- */
-static bool health_over(const struct health *h, size_t failing)
-{
-	uint32_t pct = h->p->safety.panic_threshold_pct;
-
-	return pct && h->n_b && (uint64_t)failing * 100 > (uint64_t)pct * h->n_b;
-}
-
 static void health_snapshot(struct health *h)
 {
 	size_t i;
@@ -131,45 +103,8 @@ static void health_snapshot(struct health *h)
 void health_changed(struct health *h)
 {
 	h->changes++;
-	if (!h->panic)
+	if (!health_holding(h))
 		health_snapshot(h);
-}
-
-/* The guard arms once a good view exists: at most the threshold's share of backends not up,
- * counting the unproven. So a start where everything is still unproven (or everything fails
- * from the first probe) never freezes the all-down view of the start; it just steers to
- * whatever rises. Once armed, only backends proven down count, so backends that a reload adds
- * (unproven, down) cannot trigger it either.
- */
-static void health_eval_panic(struct health *h, const char *cause)
-{
-	size_t failing = health_failing(h);
-
-	if (!h->armed) {
-		if (h->p->safety.panic_threshold_pct && h->n_b &&
-		    !health_over(h, h->n_b - health_up_count(h))) {
-			h->armed = true;
-			pr_info("panic guard armed: %zu of %zu backends up\n", health_up_count(h),
-				h->n_b);
-		}
-		return;
-	}
-	if (!h->panic && health_over(h, failing)) {
-		h->panic = true;
-		h->changes++;
-		pr_warn("PANIC GUARD ENTERED: %zu of %zu backends failing (threshold %u%%)%s%s; "
-			"probes are more likely wrong than the world: steering frozen at the last "
-			"good view, not ready\n",
-			failing, h->n_b, h->p->safety.panic_threshold_pct, *cause ? ", last " : "",
-			cause);
-	} else if (h->panic && !health_over(h, failing)) {
-		h->panic = false;
-		pr_warn("PANIC GUARD LEFT: %zu of %zu backends failing (threshold %u%%)%s%s; "
-			"steering follows the probes again\n",
-			failing, h->n_b, h->p->safety.panic_threshold_pct, *cause ? ", last " : "",
-			cause);
-		/* the view jumps to the current state: health_changed() snapshots it */
-	}
 }
 
 static void health_init_serving(struct health *h)
@@ -193,6 +128,7 @@ static int init_with(struct health *h, const struct policy *p, bool assume_up, c
 	if (!p || p->n_regions > AE_MAX_REGIONS)
 		return -EINVAL;
 	h->p = p;
+	h->link_up = h->gateway_ok = true; /* until the edge says otherwise (health_set_edge) */
 	h->n_b = dp_backend_count(p);
 	h->b = calloc(h->n_b + 1, sizeof(*h->b));
 	if (!h->b)
@@ -216,7 +152,7 @@ static int init_with(struct health *h, const struct policy *p, bool assume_up, c
 						 "at start");
 	}
 	health_init_serving(h);
-	health_eval_panic(h, "");
+	health_eval_guard(h, now_ms, "");
 	health_snapshot(h);
 	pr_info("health: %zu backends in %zu regions, %s\n", h->n_b, p->n_regions,
 		was_up	  ? "as the running edge had them (adopted)" :
@@ -307,16 +243,16 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 	if (b->up != was_up) {
 		b->since_ms = now_ms;
 		changed = true;
-		if (b->up)
+		if (b->up) {
 			pr_info("backend %s up: %s\n", name, ev);
-		else
+		} else {
 			pr_warn("backend %s down: %s\n", name, ev);
+			health_settle(h, now_ms, "a backend is down", false);
+		}
 		health_region_update(h, r, now_ms, "");
-		health_eval_panic(h, name);
 	} else if (b->known != was_known) {
-		/* an unproven backend confirmed down: no view change, but it counts as failing */
+		/* an unproven backend confirmed down: no view change */
 		pr_info("backend %s confirmed down: %s\n", name, ev);
-		health_eval_panic(h, name);
 		changed = true;
 	}
 	if (b->draining != was_draining) {
@@ -329,10 +265,13 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 			pr_info("backend %s no longer draining: takes new flows\n", name);
 	}
 	health_region_lag(h, r);
-	if (!h->panic)
+	/* local errors can complete the evidence without any state flipping */
+	health_eval_guard(h, now_ms, changed ? name : "");
+	if (!health_holding(h))
 		health_auto_promote(h, now_ms);
 	if (changed)
 		health_changed(h);
+	health_tick(h, now_ms);
 }
 
 void health_set_admin_drain(struct health *h, size_t i, bool drained, uint64_t now_ms)
@@ -363,7 +302,7 @@ int health_view(struct health *h, struct dp_view *v)
 		return err;
 	/* serving and operator drain are the operator's, applied live even over a frozen view */
 	memcpy(v->serving, h->serving, sizeof(v->serving));
-	if (h->panic) {
+	if (health_holding(h)) {
 		memcpy(v->region_up, h->frozen.region_up, sizeof(v->region_up));
 		for (i = 0; i < h->n_b; i++) {
 			v->backend_up[i] = h->frozen.backend_up[i];
@@ -508,8 +447,8 @@ int health_rebind(struct health *h, const struct policy *p, uint64_t now_ms)
 	h->frozen = frozen;
 	for (r = 0; r < p->n_regions; r++)
 		health_region_update(h, r, now_ms, "policy reload");
-	health_eval_panic(h, "policy reload");
-	if (!h->panic)
+	health_eval_guard(h, now_ms, "policy reload");
+	if (!health_holding(h))
 		health_auto_promote(h, now_ms);
 	health_changed(h);
 	pr_info("health: rebound to the new policy: %zu backends in %zu regions\n", n,

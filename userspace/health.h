@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Backend health and region state: rise/fall per backend, min_healthy per region, the panic
- * guard, and the serving region of active-passive VIPs. Pure logic over probe results and a
+/* Backend health and region state: rise/fall per backend, min_healthy per region, the guard
+ * against the edge's own blindness, and the serving region of active-passive VIPs. Pure logic over probe results and a
  * clock, so every rule is unit-tested without a network. One writer owns it (the daemon loop).
  */
 #ifndef ANYEDGE_HEALTH_H
@@ -20,7 +20,7 @@ struct backend_health {
 	uint32_t ok_streak;
 	uint32_t fail_streak;
 	bool probed; /* at least one result seen */
-	bool known; /* state proven (rise or fall reached) or assumed: counts for the panic guard */
+	bool known; /* state proven (rise or fall reached) or assumed */
 	struct probe_result last;
 	uint64_t last_ms; /* when last was seen */
 	uint64_t since_ms; /* when up last changed */
@@ -33,6 +33,18 @@ struct region_health {
 	char why[160]; /* why it is in its state, with the evidence */
 	bool has_lag; /* the region's replica lag: the largest lag its up backends report */
 	double replica_lag_s;
+	bool suspect; /* fell and not yet applied: the guard may still blame the edge */
+	bool settling; /* its fall has had its settle window opened or extended */
+};
+
+/* Why the guard holds steering frozen: evidence that the edge itself is blind. */
+enum guard_reason {
+	GUARD_NONE = 0,
+	GUARD_LINK_DOWN, /* the edge's link is down */
+	GUARD_NO_GATEWAY, /* the gateway's MAC is not resolved */
+	GUARD_LOCAL_ERRORS, /* every probe failed with an error raised on this host */
+	GUARD_ALL_REGIONS, /* every region (two or more) failed within one settle window */
+	GUARD_N,
 };
 
 struct health {
@@ -41,11 +53,17 @@ struct health {
 	size_t n_b;
 	struct region_health r[AE_MAX_REGIONS];
 	uint8_t serving[AE_MAX_VIPS]; /* active-passive: current serving region */
-	bool panic; /* more than panic_threshold of all backends failing: steering frozen */
-	bool armed; /* a good view has been seen: the panic guard may hold from now on */
-	/* the last good view, kept while panic holds: region_up, backend_up, and in
-	 * backend_new_flows the probes' draining only (operator drain and serving are applied
-	 * live over it, so operator actions still work during a panic)
+	/* the guard (health_guard.c) */
+	enum guard_reason guard; /* GUARD_NONE, or why steering is frozen */
+	char guard_why[192]; /* the evidence */
+	uint64_t guard_since_ms;
+	uint64_t guard_entered[GUARD_N]; /* times the guard took hold, per reason */
+	uint64_t settle_until_ms; /* something fell: applied then unless the guard holds; 0 none */
+	bool armed; /* a region has been up: the guard may hold from now on */
+	bool link_up, gateway_ok; /* the edge's own facts (health_set_edge); true by default */
+	/* the last good view, kept while the guard holds or a fall settles: region_up,
+	 * backend_up, and in backend_new_flows the probes' draining only (operator drain and
+	 * serving are applied live over it, so operator actions still work meanwhile)
 	 */
 	struct dp_view frozen;
 	uint64_t changes; /* bumped on every state change: the caller re-applies the data plane */
@@ -81,11 +99,23 @@ int health_promote(struct health *h, int source, int target, bool force, double 
 		   char *why, size_t why_len, uint64_t now_ms);
 void health_set_admin_drain(struct health *h, size_t i, bool drained, uint64_t now_ms);
 
-/* What the data plane should be: the frozen view while the panic guard holds. */
+/* What the data plane should be: the frozen view while the guard holds or a fall settles. */
 int health_view(struct health *h, struct dp_view *v);
+/* Whether the view is the frozen one now, and region r's state in the view. */
+bool health_holding(const struct health *h);
+bool health_view_region_up(const struct health *h, size_t r);
 
-/* Ready to serve? false with why filled when panic holds or an active-passive VIP's serving
- * region is down.
+/* The edge's own facts from the kernel: link up, gateway MAC known (or not needed). */
+void health_set_edge(struct health *h, bool link_up, bool gateway_ok, uint64_t now_ms);
+/* When health_tick is next due (a settle window ends), or UINT64_MAX. */
+uint64_t health_next_ms(const struct health *h);
+/* Time passed: a settle window that ended is applied. */
+void health_tick(struct health *h, uint64_t now_ms);
+/* "all_regions_failed", ... ("none" for GUARD_NONE): the reason label of logs and metrics. */
+const char *health_guard_name(enum guard_reason g);
+
+/* Ready to serve? false with why filled when the guard holds or an active-passive VIP's
+ * serving region is down.
  */
 bool health_ready(const struct health *h, char *why, size_t why_len);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internals shared by health.c (backends, panic guard, views, rebind) and health_region.c
+/* Internals shared by health.c (backends, views, rebind), health_guard.c and health_region.c
  * (region state, active-passive serving, readiness). Not for other modules.
  */
 #ifndef ANYEDGE_HEALTH_IMPL_H
@@ -24,7 +24,7 @@ const char *health_backend_name(const struct health *h, size_t i, char *buf, siz
 /* The last probe of backend i in a few words: "failed 2x: HTTP 503", "passed 3x (1.2 ms)". */
 void health_backend_evidence(const struct health *h, size_t i, char *buf, size_t len);
 
-/* Record a state change: bump h->changes and, outside a panic, refresh the last good view. */
+/* Record a state change: bump h->changes and, unless holding, refresh the last good view. */
 void health_changed(struct health *h);
 
 /* Region r recounted after a backend of it changed; logs a flip with evidence. cause is "" or
@@ -38,7 +38,11 @@ uint32_t health_region_need(const struct policy_region *pr);
 /* auto_promote: local VIPs whose serving region is down move to an eligible region. */
 void health_auto_promote(struct health *h, uint64_t now_ms);
 
-/* Backends proven down (known and not up); the panic guard's numerator. */
-size_t health_failing(const struct health *h);
+/* The guard (health_guard.c): re-judge the evidence after a change (cause: what changed, or
+ * ""). health_settle opens a settle window for a fall (what: for the log) unless the guard
+ * holds or one is open; extend: push an open one to a whole window from now (a region's fall).
+ */
+void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause);
+void health_settle(struct health *h, uint64_t now_ms, const char *what, bool extend);
 
 #endif /* ANYEDGE_HEALTH_IMPL_H */

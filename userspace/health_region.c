@@ -10,6 +10,7 @@
 
 #include "health_impl.h"
 #include "log.h"
+#include "rpo.h"
 
 #define HEALTH_EVENT_MAX 1024
 
@@ -77,15 +78,17 @@ bool health_region_update(struct health *h, size_t r, uint64_t now_ms, const cha
 	if (rh->up == was)
 		return false;
 	rh->since_ms = now_ms;
+	rh->suspect = !rh->up;
+	rh->settling = false;
 	if (rh->up)
 		pr_info("region %s up: %s%s%s%s\n", pr->name, ev, *cause ? " (" : "", cause,
 			*cause ? ")" : "");
 	else
 		pr_warn("region %s down: %s%s%s%s\n", pr->name, ev, *cause ? " (" : "", cause,
 			*cause ? ")" : "");
-	if (h->panic)
-		pr_warn("region %s: not applied, the panic guard holds steering frozen\n",
-			pr->name);
+	if (h->guard != GUARD_NONE)
+		pr_warn("region %s: not applied, the guard holds steering frozen (%s)\n", pr->name,
+			health_guard_name(h->guard));
 	return true;
 }
 
@@ -108,35 +111,6 @@ void health_region_lag(struct health *h, size_t r)
 	}
 }
 
-/* The RPO limit for promoting to region r: the strictest max_replica_lag of its backends'
- * probes (0: none of them sets one).
- */
-static uint32_t health_region_max_lag_ms(const struct policy_region *pr)
-{
-	uint32_t m = 0;
-	size_t k;
-
-	for (k = 0; k < pr->n_backends; k++) {
-		uint32_t l = pr->backends[k].probe.max_replica_lag_ms;
-
-		if (l && (!m || l < m))
-			m = l;
-	}
-	return m;
-}
-
-/* Whether auto_promote may move to region r. Lag must be known even without a limit: an
- * unattended promotion with no evidence of how far behind the replica is would be the very
- * write loss the RPO guard is for.
- */
-static bool health_auto_target_ok(const struct health *h, size_t r)
-{
-	uint32_t max_ms = health_region_max_lag_ms(&h->p->regions[r]);
-
-	return h->r[r].up && h->r[r].has_lag &&
-	       (!max_ms || h->r[r].replica_lag_s * 1000.0 <= (double)max_ms);
-}
-
 /* Down on evidence, not merely unproven: even if every backend not yet judged rose, region r
  * would stay under min_healthy. So a start where the passive happens to rise first, or a reload
  * that adds the region, does not promote away from a primary nobody has seen fail.
@@ -153,37 +127,42 @@ static bool health_region_proven_down(const struct health *h, size_t r)
 	return maybe < health_region_need(pr);
 }
 
+/* What the promotion rules (rpo.h) need to know of each region. */
+static void health_rpo_regions(const struct health *h, struct rpo_region *out)
+{
+	size_t r;
+
+	for (r = 0; r < h->p->n_regions; r++)
+		out[r] = (struct rpo_region){
+			.up = h->r[r].up,
+			.proven_down = health_region_proven_down(h, r),
+			.has_lag = h->r[r].has_lag,
+			.lag_s = h->r[r].replica_lag_s,
+		};
+}
+
 void health_auto_promote(struct health *h, uint64_t now_ms)
 {
-	const struct policy_vip *pv;
-	size_t v, k, at, c;
-	uint8_t s, t;
+	struct rpo_region rr[AE_MAX_REGIONS];
+	size_t v;
+	uint8_t s;
+	int t;
 
+	health_rpo_regions(h, rr);
 	for (v = 0; v < h->p->n_vips && v < AE_MAX_VIPS; v++) {
-		pv = &h->p->vips[v];
 		s = h->serving[v];
-		if (pv->mode != VIP_ACTIVE_PASSIVE || !pv->auto_promote_local ||
-		    s >= h->p->n_regions || !health_region_proven_down(h, s))
+		t = rpo_auto_target(h->p, v, s, rr);
+		if (t < 0)
 			continue;
-		/* the next region after the serving one in the VIP's order, wrapping */
-		for (at = 0; at < pv->n_regions && pv->regions[at] != s; at++)
-			;
-		for (k = 1; k <= pv->n_regions; k++) {
-			c = (at + k) % pv->n_regions;
-			t = pv->regions[c];
-			if (t == s || t >= h->p->n_regions || !health_auto_target_ok(h, t))
-				continue;
-			h->serving[v] = t;
-			pr_warn("vip %s: auto-promoted (auto_promote: local) from %s to %s: %s "
-				"down (%s); %s up with replica lag %.1f s (max %.1f s)\n",
-				pv->name, h->p->regions[s].name, h->p->regions[t].name,
-				h->p->regions[s].name, h->r[s].why, h->p->regions[t].name,
-				h->r[t].replica_lag_s,
-				health_region_max_lag_ms(&h->p->regions[t]) / 1000.0);
-			health_changed(h);
-			break;
-		}
+		h->serving[v] = (uint8_t)t;
+		pr_warn("vip %s: auto-promoted (auto_promote: local) from %s to %s: %s down (%s); "
+			"%s up with replica lag %.1f s (max %.1f s)\n",
+			h->p->vips[v].name, h->p->regions[s].name, h->p->regions[t].name,
+			h->p->regions[s].name, h->r[s].why, h->p->regions[t].name,
+			h->r[t].replica_lag_s, rpo_limit_ms(h->p, t) / 1000.0);
+		health_changed(h);
 	}
+	(void)now_ms;
 }
 
 static bool health_vip_lists(const struct policy_vip *pv, int r)
@@ -202,8 +181,9 @@ int health_promote(struct health *h, int source, int target, bool force, double 
 	const struct policy *p = h->p;
 	const char *sn, *tn;
 	size_t v, n = 0, off = 0, skipped = 0;
+	struct rpo_region rr[AE_MAX_REGIONS];
 	char buf[256], ev[256];
-	bool safe = false;
+	bool safe;
 
 	if (!why || !why_len) {
 		why = buf;
@@ -239,20 +219,14 @@ int health_promote(struct health *h, int source, int target, bool force, double 
 		return -EINVAL;
 	}
 	/* the RPO guard: never move writes to a region that is down or may be far behind */
-	if (!h->r[target].up)
-		snprintf(ev, sizeof(ev), "target region %s is down (%s)", tn, h->r[target].why);
-	else if (!h->r[target].has_lag)
-		snprintf(ev, sizeof(ev), "replica lag of %s is unknown (no up backend reports it)",
-			 tn);
-	else if (h->r[target].replica_lag_s > max_lag_s)
-		snprintf(ev, sizeof(ev), "replica lag of %s is %.1f s, over the allowed %.1f s", tn,
-			 h->r[target].replica_lag_s, max_lag_s);
-	else
-		safe = true;
-	if (safe)
-		snprintf(ev, sizeof(ev), "%s up, replica lag %.1f s within %.1f s", tn,
-			 h->r[target].replica_lag_s, max_lag_s);
-	else if (!force) {
+	health_rpo_regions(h, rr);
+	safe = !rpo_check(p, target, &rr[target], max_lag_s, ev, sizeof(ev));
+	if (!safe && !h->r[target].up) {
+		off = strlen(ev);
+		health_append(ev, sizeof(ev), &off, " (%s)", h->r[target].why);
+		off = 0;
+	}
+	if (!safe && !force) {
 		snprintf(why, why_len, "refused: %s; force to promote anyway", ev);
 		pr_warn("promotion %s -> %s refused: %s\n", sn, tn, ev);
 		return -EBUSY;
@@ -291,9 +265,9 @@ bool health_ready(const struct health *h, char *why, size_t why_len)
 		why_len = sizeof(buf);
 	}
 	why[0] = '\0';
-	if (h->panic) {
-		snprintf(why, why_len, "panic guard: %zu of %zu backends failing; steering frozen",
-			 health_failing(h), h->n_b);
+	if (h->guard != GUARD_NONE) {
+		snprintf(why, why_len, "guard (%s): %s; steering frozen",
+			 health_guard_name(h->guard), h->guard_why);
 		return false;
 	}
 	for (v = 0; v < p->n_vips && v < AE_MAX_VIPS; v++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of backend health and region state: rise/fall, min_healthy, drains, the panic
- * guard, active-passive promotion (operator and auto_promote: local), readiness and rebind.
+/* Unit tests of backend health and region state: rise/fall, min_healthy, drains, the guard
+ * against the edge's own blindness, active-passive promotion (operator and auto_promote: local),
+ * the one promotion rule replay shares, readiness and rebind.
  * Probe results are fed by hand and time is a number; log events are captured and checked.
  */
 #include <errno.h>
@@ -17,7 +18,7 @@
 #include "health.h"
 #include "log.h"
 
-/* eu-west 2 backends (min 1), us-east 3 (min 50% = 2): 5 backends, panic over 50% = 3 of 5 */
+/* eu-west 2 backends (min 1), us-east 3 (min 50% = 2): us-east holds most backends */
 static const char base_yaml[] =
 	"edge: {name: e1, interface: eth0, region: eu-west, encap_source: {ipv4: 192.0.2.10}}\n"
 	"regions:\n"
@@ -32,8 +33,7 @@ static const char base_yaml[] =
 	"vips:\n"
 	"  - {name: web, address: 192.0.2.1, ports: [tcp/443], regions: [eu-west, us-east]}\n"
 	"  - {name: db, address: 192.0.2.2, ports: [tcp/5432], mode: active-passive,\n"
-	"     primary: eu-west, regions: [eu-west, us-east]}\n"
-	"safety: {panic_threshold: 50%}\n";
+	"     primary: eu-west, regions: [eu-west, us-east]}\n";
 
 /* The same with auto_promote: local on db, and us-east's lag limit at 5 s. */
 static const char auto_yaml[] =
@@ -48,8 +48,7 @@ static const char auto_yaml[] =
 	"probe: {type: http, port: 8080, rise: 2, fall: 2}\n"
 	"vips:\n"
 	"  - {name: db, address: 192.0.2.2, ports: [tcp/5432], mode: active-passive,\n"
-	"     primary: eu-west, auto_promote: local, regions: [eu-west, us-east]}\n"
-	"safety: {panic_threshold: 100%}\n";
+	"     primary: eu-west, auto_promote: local, regions: [eu-west, us-east]}\n";
 
 /* Backend indices in base_yaml (dp_backend_id order). */
 enum { EU1, EU2, US1, US2, US3, NB };
@@ -139,7 +138,15 @@ static void feed_all(struct health *h, struct probe_result r, int times, uint64_
 	}
 }
 
-/* Started down, every backend risen: all up, no panic, armed. */
+/* Past any settle window (1 s interval + 500 ms timeout by default). */
+static void settle(struct health *h, uint64_t *now)
+{
+	*now += 2000;
+	health_tick(h, *now);
+	assert_int_equal(h->settle_until_ms, 0);
+}
+
+/* Started down, every backend risen: all up, guard not holding, armed. */
 static void start_up(struct health *h, struct policy *p, uint64_t *now)
 {
 	assert_int_equal(health_init(h, p, false, *now), 0);
@@ -301,6 +308,11 @@ static void test_region_flip_view_and_event(void **state)
 				    "198.51.100.22 failed 2x: HTTP 503\n"));
 	assert_false(h.r[EU].up);
 	assert_int_equal(h.r[EU].since_ms, now);
+	/* applied once the settle window shows the edge itself sees fine */
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_true(v.region_up[EU]);
+	dp_view_free(&v);
+	settle(&h, &now);
 	assert_int_equal(health_view(&h, &v), 0);
 	assert_false(v.region_up[EU]);
 	assert_true(v.region_up[US]);
@@ -369,6 +381,7 @@ static void test_draining(void **state)
 	assert_false(h.b[EU1].draining);
 	/* draining vs down: down takes backend_up away too */
 	feed(&h, EU1, bad("timeout"), 2, &now);
+	settle(&h, &now);
 	assert_int_equal(health_view(&h, &v), 0);
 	assert_false(v.backend_up[EU1]);
 	dp_view_free(&v);
@@ -403,7 +416,42 @@ static void test_admin_drain(void **state)
 	policy_free(p);
 }
 
-static void test_panic_guard(void **state)
+/* The case: the region holding most backends dies. It is the world, and acted on. */
+static void test_guard_big_region_loss_acted_on(void **state)
+{
+	struct policy *p = load(base_yaml);
+	uint64_t now = 0;
+	struct health h;
+	struct dp_view v;
+	char why[256];
+
+	start_up(&h, p, &now);
+	assert_true(h.armed);
+	feed(&h, US1, bad("connection refused"), 2, &now);
+	feed(&h, US2, bad("connection refused"), 2, &now);
+	feed(&h, US3, bad("connection refused"), 2, &now);
+	settle(&h, &now);
+	assert_int_equal(h.guard, GUARD_NONE);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_true(v.region_up[EU]);
+	assert_false(v.region_up[US]);
+	assert_false(v.backend_up[US1] || v.backend_up[US2] || v.backend_up[US3]);
+	dp_view_free(&v);
+	assert_true(health_ready(&h, why, sizeof(why)));
+	/* and then eu-west too, later: every region down, each on its own evidence */
+	feed(&h, EU1, bad("connection refused"), 2, &now);
+	feed(&h, EU2, bad("connection refused"), 2, &now);
+	settle(&h, &now);
+	assert_int_equal(h.guard, GUARD_NONE);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_false(v.region_up[EU] || v.region_up[US]);
+	dp_view_free(&v);
+	health_free(&h);
+	policy_free(p);
+}
+
+/* Every backend of every region failing together: the edge is suspected, not the world. */
+static void test_guard_all_regions(void **state)
 {
 	struct policy *p = load(base_yaml);
 	uint64_t now = 0, c;
@@ -413,34 +461,23 @@ static void test_panic_guard(void **state)
 	char why[256];
 
 	start_up(&h, p, &now);
-	assert_true(h.armed);
-	assert_true(health_ready(&h, why, sizeof(why)));
-	/* 2 of 5 down (40%): eu-west goes down, that's the world */
-	feed(&h, EU1, bad("HTTP 503"), 2, &now);
-	feed(&h, EU2, bad("HTTP 503"), 2, &now);
-	assert_false(h.panic);
-	assert_false(h.r[EU].up);
-	/* the third (60%) trips the guard: the view stays as it was before it */
 	c = h.changes;
 	cap_begin();
-	feed(&h, US1, bad("HTTP 503"), 2, &now);
+	feed_all(&h, bad("HTTP 503"), 2, &now);
 	log = cap_end();
-	assert_true(h.panic);
+	assert_int_equal(h.guard, GUARD_ALL_REGIONS);
 	assert_true(h.changes > c);
-	assert_non_null(strstr(log, "warn: PANIC GUARD ENTERED: 3 of 5 backends failing"));
+	assert_non_null(strstr(log, "warn: GUARD ENTERED (all_regions_failed): all 2 regions down, "
+				    "2 of them within 1.5 s of each other"));
 	assert_false(health_ready(&h, why, sizeof(why)));
-	assert_string_equal(why, "panic guard: 3 of 5 backends failing; steering frozen");
-	/* more failures, even the whole of us-east, do not move steering */
-	feed(&h, US2, bad("HTTP 503"), 2, &now);
-	assert_false(h.r[US].up);
+	assert_non_null(strstr(why, "guard (all_regions_failed): all 2 regions down"));
+	/* the view from before the first failure, however long it lasts */
+	now += 60000;
+	health_tick(&h, now);
 	assert_int_equal(health_view(&h, &v), 0);
-	assert_false(v.region_up[EU]);
-	assert_true(v.region_up[US]);
-	assert_true(v.backend_up[US1] && v.backend_up[US2] && v.backend_up[US3]);
-	assert_false(v.backend_up[EU1]);
+	assert_true(v.region_up[EU] && v.region_up[US]);
+	assert_true(v.backend_up[EU1] && v.backend_up[US3]);
 	dp_view_free(&v);
-	assert_string_equal((health_ready(&h, why, sizeof(why)), why),
-			    "panic guard: 4 of 5 backends failing; steering frozen");
 	/* operator drain still applies over the frozen view */
 	health_set_admin_drain(&h, US3, true, now);
 	assert_int_equal(health_view(&h, &v), 0);
@@ -448,26 +485,115 @@ static void test_panic_guard(void **state)
 	assert_true(v.backend_up[US3]);
 	dp_view_free(&v);
 	health_set_admin_drain(&h, US3, false, now);
-
-	/* 3 of 5 is still over; 2 of 5 is at or below: leave, once, loudly */
-	feed(&h, US2, pass(), 2, &now);
-	assert_true(h.panic);
+	/* a region back: left, loudly; backends get time to rise before steering follows */
 	cap_begin();
-	feed(&h, US1, pass(), 2, &now);
+	feed(&h, EU1, pass(), 2, &now);
 	log = cap_end();
-	assert_false(h.panic);
-	assert_non_null(strstr(log, "warn: PANIC GUARD LEFT: 2 of 5 backends failing"));
-	assert_null(strstr(log, "ENTERED"));
+	assert_int_equal(h.guard, GUARD_NONE);
+	assert_non_null(strstr(log, "warn: GUARD LEFT (all_regions_failed)"));
+	assert_true(h.settle_until_ms > now);
+	assert_int_equal(h.guard_entered[GUARD_ALL_REGIONS], 1);
+	now = h.settle_until_ms;
+	health_tick(&h, now);
 	assert_int_equal(health_view(&h, &v), 0);
-	assert_false(v.region_up[EU]);
-	assert_true(v.region_up[US]);
-	assert_false(v.backend_up[EU1]);
+	assert_true(v.region_up[EU]);
+	assert_false(v.region_up[US]);
 	dp_view_free(&v);
 	health_free(&h);
 	policy_free(p);
 }
 
-static void test_no_panic_at_startup(void **state)
+/* One region: its loss is acted on, unless every probe failed on this host. */
+static const char eu_only_yaml[] =
+	"edge: {name: e1, interface: eth0, region: eu-west, encap_source: {ipv4: 192.0.2.10}}\n"
+	"regions:\n"
+	"  - {name: eu-west, backends: [{address: 198.51.100.21}, {address: 198.51.100.22}]}\n"
+	"probe: {port: 8080}\n"
+	"vips: [{name: web, address: 192.0.2.1, ports: [tcp/443], regions: [eu-west]}]\n";
+
+static void test_guard_local_errors(void **state)
+{
+	struct policy *p = load(eu_only_yaml);
+	struct probe_result unreach = bad("network unreachable");
+	uint64_t now = 0;
+	struct health h;
+	struct dp_view v;
+
+	unreach.local_error = true;
+	start_up(&h, p, &now);
+	feed_all(&h, unreach, 2, &now);
+	assert_int_equal(h.guard, GUARD_LOCAL_ERRORS);
+	assert_non_null(strstr(h.guard_why, "every probe of 2 backends failed on this host"));
+	settle(&h, &now);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_true(v.region_up[0]);
+	dp_view_free(&v);
+	health_free(&h);
+
+	/* the same region answering 503: the world, acted on */
+	start_up(&h, p, &now);
+	feed_all(&h, bad("HTTP 503"), 2, &now);
+	assert_int_equal(h.guard, GUARD_NONE);
+	settle(&h, &now);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_false(v.region_up[0]);
+	dp_view_free(&v);
+	health_free(&h);
+	policy_free(p);
+}
+
+static void test_guard_link_and_gateway(void **state)
+{
+	struct policy *p = load(base_yaml);
+	uint64_t now = 0;
+	struct health h;
+	struct dp_view v;
+
+	start_up(&h, p, &now);
+	health_set_edge(&h, false, true, now);
+	assert_int_equal(h.guard, GUARD_LINK_DOWN);
+	feed_all(&h, bad("timeout"), 3, &now);
+	health_set_edge(&h, true, false, now);
+	assert_int_equal(h.guard, GUARD_NO_GATEWAY);
+	assert_int_equal(h.guard_entered[GUARD_NO_GATEWAY], 1);
+	/* back: the probes' failures from the blind time still count as all regions at once */
+	health_set_edge(&h, true, true, now);
+	feed(&h, EU1, bad("timeout"), 1, &now);
+	assert_int_equal(h.guard, GUARD_ALL_REGIONS);
+	feed_all(&h, pass(), 2, &now);
+	assert_int_equal(h.guard, GUARD_NONE);
+	now = h.settle_until_ms;
+	health_tick(&h, now);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_true(v.region_up[EU] && v.region_up[US]);
+	dp_view_free(&v);
+	health_free(&h);
+	policy_free(p);
+}
+
+static void test_guard_off(void **state)
+{
+	static const char off[] = "safety: {guard: off}\n";
+	char yaml[sizeof(base_yaml) + sizeof(off)];
+	struct policy *p;
+	uint64_t now = 0;
+	struct health h;
+	struct dp_view v;
+
+	snprintf(yaml, sizeof(yaml), "%s%s", base_yaml, off);
+	p = load(yaml);
+	start_up(&h, p, &now);
+	feed_all(&h, bad("HTTP 503"), 2, &now);
+	assert_int_equal(h.guard, GUARD_NONE);
+	assert_int_equal(h.settle_until_ms, 0);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_false(v.region_up[EU] || v.region_up[US]);
+	dp_view_free(&v);
+	health_free(&h);
+	policy_free(p);
+}
+
+static void test_no_guard_at_startup(void **state)
 {
 	struct policy *p = load(base_yaml);
 	uint64_t now = 0;
@@ -477,24 +603,20 @@ static void test_no_panic_at_startup(void **state)
 
 	assert_int_equal(health_init(&h, p, false, now), 0);
 	assert_false(h.armed);
-	/* every probe fails from the first: nothing good to freeze, no panic */
+	/* every probe fails from the first: nothing good to freeze */
 	feed_all(&h, bad("HTTP 503"), 3, &now);
-	assert_false(h.panic);
+	assert_int_equal(h.guard, GUARD_NONE);
 	assert_false(h.armed);
 	assert_false(health_ready(&h, why, sizeof(why)));
 	assert_non_null(strstr(why, "vip db: serving region eu-west is down (0 of 2 backends"));
-	/* what rises is used at once */
+	/* what rises is used at once, and arms the guard */
 	feed(&h, US1, pass(), 2, &now);
 	feed(&h, US2, pass(), 2, &now);
-	assert_false(h.panic);
+	assert_int_equal(h.guard, GUARD_NONE);
 	assert_int_equal(health_view(&h, &v), 0);
 	assert_true(v.region_up[US]);
 	dp_view_free(&v);
-	/* 3 of 5 still not up: not armed yet; the third up arms it */
-	assert_false(h.armed);
-	feed(&h, US3, pass(), 2, &now);
 	assert_true(h.armed);
-	assert_false(h.panic);
 	health_free(&h);
 	policy_free(p);
 }
@@ -668,25 +790,50 @@ static void test_auto_promote_not_at_start(void **state)
 	policy_free(p);
 }
 
-static void test_no_auto_promote_in_panic(void **state)
+static void test_no_auto_promote_in_guard(void **state)
 {
-	static const char *const from = "safety: {panic_threshold: 100%}";
-	char yaml[sizeof(auto_yaml) + 16], *at;
-	struct policy *p;
+	struct policy *p = load(auto_yaml);
 	uint64_t now = 0;
 	struct health h;
 
-	/* auto_yaml with a 30% guard: eu-west's two of five trip it */
-	snprintf(yaml, sizeof(yaml), "%s", auto_yaml);
-	at = strstr(yaml, from);
-	assert_non_null(at);
-	snprintf(at, sizeof(yaml) - (at - yaml), "safety: {panic_threshold: 30%%}\n");
-	p = load(yaml);
 	start_up(&h, p, &now);
-	feed(&h, EU1, bad("timeout"), 2, &now);
-	feed(&h, EU2, bad("timeout"), 2, &now);
-	assert_true(h.panic);
-	assert_int_equal(h.serving[0], EU);
+	feed_all(&h, bad("HTTP 503"), 2, &now);
+	assert_int_equal(h.guard, GUARD_ALL_REGIONS);
+	feed(&h, US1, pass_lag(1), 2, &now);
+	feed(&h, US2, pass_lag(1), 2, &now);
+	assert_int_equal(h.serving[0], EU); /* no promotion while the window settles */
+	settle(&h, &now);
+	assert_int_equal(h.serving[0], US);
+	health_free(&h);
+	policy_free(p);
+}
+
+/* `anyedge replay`'s view and the daemon choose the same region: one rule (rpo.c). */
+static void test_replay_agrees_with_daemon(void **state)
+{
+	static const char yaml[] =
+		"edge: {name: e1, interface: eth0, region: a, encap_source: {ipv4: 192.0.2.10}}\n"
+		"regions:\n"
+		"  - {name: a, backends: [{address: 198.51.100.1}]}\n"
+		"  - {name: b, backends: [{address: 198.51.100.2}]}\n"
+		"  - {name: c, backends: [{address: 198.51.100.3}]}\n"
+		"probe: {port: 8080}\n"
+		"vips:\n"
+		"  - {name: db, address: 192.0.2.2, ports: [tcp/5432], mode: active-passive,\n"
+		"     primary: b, auto_promote: local, regions: [a, b, c]}\n";
+	struct policy *p = load(yaml);
+	bool down[AE_MAX_REGIONS] = { false, true, false };
+	uint64_t now = 0;
+	struct dp_view v;
+	struct health h;
+
+	start_up(&h, p, &now);
+	feed(&h, 1, bad("connection refused"), 2, &now);
+	settle(&h, &now);
+	assert_int_equal(h.serving[0], 2); /* the next after b in the VIP's order: c */
+	assert_int_equal(dp_view_default(p, down, &v), 0);
+	assert_int_equal(v.serving[0], h.serving[0]);
+	dp_view_free(&v);
 	health_free(&h);
 	policy_free(p);
 }
@@ -726,7 +873,7 @@ static const char rebind_yaml[] =
 	"  - {name: db, address: 192.0.2.2, ports: [tcp/5432], mode: active-passive,\n"
 	"     primary: eu-west, regions: [eu-west, us-east, ap-south]}\n"
 	"  - {name: web, address: 192.0.2.1, ports: [tcp/443], regions: [eu-west, us-east]}\n"
-	"safety: {panic_threshold: 50%}\n";
+	"safety: {guard: on}\n";
 
 static void test_rebind(void **state)
 {
@@ -796,14 +943,7 @@ static void test_rebind_primary_changed(void **state)
 	policy_free(q);
 }
 
-static const char eu_only_yaml[] =
-	"edge: {name: e1, interface: eth0, region: eu-west, encap_source: {ipv4: 192.0.2.10}}\n"
-	"regions:\n"
-	"  - {name: eu-west, backends: [{address: 198.51.100.21}, {address: 198.51.100.22}]}\n"
-	"probe: {port: 8080}\n"
-	"vips: [{name: web, address: 192.0.2.1, ports: [tcp/443], regions: [eu-west]}]\n";
-
-static void test_rebind_in_panic(void **state)
+static void test_rebind_in_guard(void **state)
 {
 	struct policy *p = load(base_yaml), *q = load(base_yaml);
 	uint64_t now = 0;
@@ -811,29 +951,25 @@ static void test_rebind_in_panic(void **state)
 	struct dp_view v;
 
 	start_up(&h, p, &now);
-	feed(&h, US1, bad("HTTP 503"), 2, &now);
-	feed(&h, US2, bad("HTTP 503"), 2, &now);
-	feed(&h, US3, bad("HTTP 503"), 2, &now);
-	assert_true(h.panic);
+	feed_all(&h, bad("HTTP 503"), 2, &now);
+	assert_int_equal(h.guard, GUARD_ALL_REGIONS);
 	/* a reload during the incident keeps the guard and the frozen view */
 	assert_int_equal(health_rebind(&h, q, now), 0);
 	policy_free(p);
-	assert_true(h.panic);
+	assert_int_equal(h.guard, GUARD_ALL_REGIONS);
 	assert_int_equal(health_view(&h, &v), 0);
-	/* frozen before the third failure: us-east was already down on its first two */
-	assert_true(v.region_up[EU]);
-	assert_false(v.region_up[US]);
-	assert_false(v.backend_up[US1] || v.backend_up[US2]);
-	assert_true(v.backend_up[US3]);
+	assert_true(v.region_up[EU] && v.region_up[US]);
+	assert_true(v.backend_up[US1] && v.backend_up[EU2]);
 	dp_view_free(&v);
-	/* a reload that drops the failing backends ends it */
+	/* a reload that leaves one region: no longer every region of two; its loss applies */
 	p = load(eu_only_yaml);
 	assert_int_equal(health_rebind(&h, p, now), 0);
 	policy_free(q);
-	assert_false(h.panic);
-	assert_true(health_ready(&h, NULL, 0));
+	assert_int_equal(h.guard, GUARD_NONE);
+	now = h.settle_until_ms;
+	health_tick(&h, now);
 	assert_int_equal(health_view(&h, &v), 0);
-	assert_true(v.region_up[0] && v.backend_up[0] && v.backend_up[1]);
+	assert_false(v.region_up[0]);
 	dp_view_free(&v);
 	health_free(&h);
 	policy_free(p);
@@ -850,18 +986,23 @@ int main(void)
 		cmocka_unit_test_teardown(test_region_lag, cap_restore),
 		cmocka_unit_test_teardown(test_draining, cap_restore),
 		cmocka_unit_test_teardown(test_admin_drain, cap_restore),
-		cmocka_unit_test_teardown(test_panic_guard, cap_restore),
-		cmocka_unit_test_teardown(test_no_panic_at_startup, cap_restore),
+		cmocka_unit_test_teardown(test_guard_big_region_loss_acted_on, cap_restore),
+		cmocka_unit_test_teardown(test_guard_all_regions, cap_restore),
+		cmocka_unit_test_teardown(test_guard_local_errors, cap_restore),
+		cmocka_unit_test_teardown(test_guard_link_and_gateway, cap_restore),
+		cmocka_unit_test_teardown(test_guard_off, cap_restore),
+		cmocka_unit_test_teardown(test_no_guard_at_startup, cap_restore),
 		cmocka_unit_test_teardown(test_assume_up, cap_restore),
 		cmocka_unit_test_teardown(test_promote_refused, cap_restore),
 		cmocka_unit_test_teardown(test_promote_forced_and_accepted, cap_restore),
 		cmocka_unit_test_teardown(test_auto_promote, cap_restore),
 		cmocka_unit_test_teardown(test_auto_promote_not_at_start, cap_restore),
-		cmocka_unit_test_teardown(test_no_auto_promote_in_panic, cap_restore),
+		cmocka_unit_test_teardown(test_no_auto_promote_in_guard, cap_restore),
+		cmocka_unit_test_teardown(test_replay_agrees_with_daemon, cap_restore),
 		cmocka_unit_test_teardown(test_no_auto_promote_by_default, cap_restore),
 		cmocka_unit_test_teardown(test_rebind, cap_restore),
 		cmocka_unit_test_teardown(test_rebind_primary_changed, cap_restore),
-		cmocka_unit_test_teardown(test_rebind_in_panic, cap_restore),
+		cmocka_unit_test_teardown(test_rebind_in_guard, cap_restore),
 	};
 	int ret;
 
