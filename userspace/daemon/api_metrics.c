@@ -216,6 +216,25 @@ static void met_gauge(FILE *f, const char *name, const char *help, double v)
 	fprintf(f, "%s %.15g\n", name, v);
 }
 
+/* The guard, one series per reason so an alert can name the evidence. */
+static void met_guard(FILE *f, const struct snapshot *s)
+{
+	enum guard_reason g;
+
+	met_head(f, "anyedge_guard", "gauge",
+		 "1 for the reason the guard holds steering frozen (the edge looks blind).");
+	for (g = GUARD_NONE + 1; g < GUARD_N; g++)
+		fprintf(f, "anyedge_guard{reason=\"%s\"} %d\n", health_guard_name(g),
+			!strcmp(s->guard, health_guard_name(g)));
+	met_head(f, "anyedge_guard_entered_total", "counter",
+		 "Times the guard took hold, per reason.");
+	for (g = GUARD_NONE + 1; g < GUARD_N; g++)
+		fprintf(f, "anyedge_guard_entered_total{reason=\"%s\"} %llu\n",
+			health_guard_name(g), (unsigned long long)s->guard_entered[g]);
+	met_gauge(f, "anyedge_guard_settling",
+		  "1 while a fall waits out its settle window before it is applied.", s->settling);
+}
+
 static void met_edge(FILE *f, const struct api *a, const struct snapshot *s)
 {
 	uint64_t age = api_beat_age_ms(a);
@@ -234,8 +253,7 @@ static void met_edge(FILE *f, const struct api *a, const struct snapshot *s)
 		  s->ready && age <= API_STALL_MS);
 	met_gauge(f, "anyedge_attached", "1 while the XDP program is attached.", s->attached);
 	met_gauge(f, "anyedge_link_up", "1 while the edge's interface has carrier.", s->link_up);
-	met_gauge(f, "anyedge_panic_guard", "1 while the panic guard holds steering frozen.",
-		  s->panic);
+	met_guard(f, s);
 	met_gauge(f, "anyedge_draining", "1 while the operator has drained the whole edge.",
 		  s->draining);
 	met_gauge(f, "anyedge_bgp_connected", "1 while the daemon talks to BIRD.",

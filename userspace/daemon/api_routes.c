@@ -155,6 +155,19 @@ static struct json_object *api_state_regions(const struct snapshot *s)
 	return arr;
 }
 
+static struct json_object *api_state_guard(const struct snapshot *s)
+{
+	struct json_object *g = json_object_new_object();
+	bool holding = strcmp(s->guard, "none") != 0;
+
+	json_object_object_add(g, "holding", json_object_new_boolean(holding));
+	json_object_object_add(g, "reason", holding ? json_object_new_string(s->guard) : NULL);
+	json_object_object_add(g, "why", holding ? json_object_new_string(s->guard_why) : NULL);
+	json_object_object_add(g, "since", api_time(s->guard_since_ms));
+	json_object_object_add(g, "settling", json_object_new_boolean(s->settling));
+	return g;
+}
+
 static const char *api_backend_health(const struct snap_backend *b)
 {
 	if (b->up)
@@ -297,7 +310,9 @@ void api_state(struct api *a, const struct api_req *q, struct api_reply *r)
 	json_object_object_add(o, "why", s->ready ? NULL : json_object_new_string(s->why));
 	json_object_object_add(o, "system_mode",
 			       json_object_new_string(s->draining ? "draining" : "active"));
-	json_object_object_add(o, "panic", json_object_new_boolean(s->panic));
+	/* "panic": the old name of guard.holding, kept for readers written against it */
+	json_object_object_add(o, "panic", json_object_new_boolean(strcmp(s->guard, "none")));
+	json_object_object_add(o, "guard", api_state_guard(s));
 	bird = json_object_new_object();
 	json_object_object_add(bird, "connected", json_object_new_boolean(s->bird_connected));
 	json_object_object_add(o, "bird", bird);

@@ -14,9 +14,10 @@
 #include "edge.h"
 #include "log.h"
 
+/* Every decision's clock: an NTP step must not move a hold-down or a settle window. */
 uint64_t edge_now_ms(void)
 {
-	return real_ms();
+	return mono_ms();
 }
 
 static void on_probe(void *ctx, size_t index, const struct probe_result *r)
@@ -55,6 +56,15 @@ static void link_into_view(const struct edge *e, struct dp_view *v)
 	if (e->link.has_gateway_mac)
 		memcpy(v->gateway_mac, e->link.gateway_mac, 6);
 	v->mtu = e->link.mtu;
+}
+
+void edge_facts_to_health(struct edge *e)
+{
+	/* no gateway found: backends on-link, nothing to resolve */
+	bool gw = e->policy->edge.has_gateway_mac || e->link.has_gateway_mac ||
+		  !e->link.gateway.family;
+
+	health_set_edge(&e->health, e->link.up, gw, edge_now_ms());
 }
 
 bool edge_healthy(const struct edge *e)
@@ -189,7 +199,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 
 	memset(e, 0, sizeof(*e));
 	e->opts = *opts;
-	e->epfd = e->sigfd = e->tickfd = -1;
+	e->epfd = e->sigfd = e->tickfd = e->guardfd = -1;
+	e->guard_armed_ms = UINT64_MAX;
 	err = policy_load(opts->config, &e->policy, policy_diag_stderr, stderr);
 	if (err)
 		return err;
@@ -218,6 +229,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 	}
 	if (!err)
 		err = edge_ops_restore(e); /* operator: promotions and drain survive restarts */
+	if (!err)
+		edge_facts_to_health(e);
 	if (err)
 		return err;
 	err = edge_apply(e, dp_adopted(e->dp) ? "adopted pinned state" : "start");
@@ -267,4 +280,6 @@ void edge_stop(struct edge *e)
 		close(e->sigfd);
 	if (e->tickfd >= 0)
 		close(e->tickfd);
+	if (e->guardfd >= 0)
+		close(e->guardfd);
 }

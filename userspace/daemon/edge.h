@@ -36,7 +36,8 @@ struct edge {
 	uint64_t applied; /* health.changes last pushed to the maps */
 	uint64_t apply_failures;
 	struct snapshot_slot snap;
-	int epfd, sigfd, tickfd;
+	int epfd, sigfd, tickfd, guardfd;
+	uint64_t guard_armed_ms; /* what guardfd is set for (UINT64_MAX: disarmed) */
 	bool stop;
 	/* operator surface (commands.c, api.c) */
 	struct cmdq *cmdq;
@@ -58,12 +59,16 @@ int edge_reload(struct edge *e);
 /* Probe targets of the current policy, in dp_backend_id order. */
 int edge_set_probe_targets(struct edge *e);
 
+/* The kernel's facts about the edge (link, gateway) into health: the guard's evidence. */
+void edge_facts_to_health(struct edge *e);
+
 /* Can the edge serve at all: program attached, link up (the policy is loaded by then). */
 bool edge_healthy(const struct edge *e);
 
 /* the loop (loop.c) */
 int edge_loop(struct edge *e);
 
+/* CLOCK_MONOTONIC ms: what every timer and window of the edge runs on. */
 uint64_t edge_now_ms(void);
 
 /* operator commands and the API (commands.c) */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The one event loop: signals, probes, kernel notifications and a 1 s tick, all on one epoll.
- * Every state change happens here, on this thread.
+/* The one event loop: signals, probes, kernel notifications, a 1 s tick and the guard's settle
+ * windows, all on one epoll. Every state change happens here, on this thread.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include "edge.h"
 #include "log.h"
 
-enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP };
+enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP, EV_GUARD };
 
 static int watch(int epfd, int fd, uint32_t tag)
 {
@@ -37,8 +37,9 @@ static int setup(struct edge *e)
 		return -errno;
 	e->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	e->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->guardfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->sigfd < 0 || e->tickfd < 0 || e->epfd < 0)
+	if (e->sigfd < 0 || e->tickfd < 0 || e->guardfd < 0 || e->epfd < 0)
 		return -errno;
 	if (timerfd_settime(e->tickfd, 0, &tick, NULL))
 		return -errno;
@@ -49,6 +50,8 @@ static int setup(struct edge *e)
 		err = watch(e->epfd, kernel_fd(e->kern), EV_KERNEL);
 	if (!err)
 		err = watch(e->epfd, e->tickfd, EV_TICK);
+	if (!err)
+		err = watch(e->epfd, e->guardfd, EV_GUARD);
 	if (!err && e->bgp)
 		err = watch(e->epfd, speaker_fd(e->bgp), EV_BGP);
 	if (!err)
@@ -86,6 +89,7 @@ static void on_kernel(struct edge *e)
 	if (before.up != e->link.up)
 		pr_warn("edge: link %s is %s\n", e->policy->edge.interface,
 			e->link.up ? "up" : "DOWN");
+	edge_facts_to_health(e);
 	if (memcmp(before.mac, e->link.mac, 6) || before.mtu != e->link.mtu ||
 	    before.has_gateway_mac != e->link.has_gateway_mac ||
 	    memcmp(before.gateway_mac, e->link.gateway_mac, 6))
@@ -103,8 +107,36 @@ static void on_tick(struct edge *e)
 	/* unknown, or stale (XDP traffic bypasses the kernel's neighbour confirmation) */
 	if (!e->policy->edge.has_gateway_mac)
 		kernel_resolve_gateway(e->kern);
+	health_tick(&e->health, edge_now_ms());
 	/* probe latencies and timestamps move every round: refresh what readers see */
 	snapshot_publish(&e->snap, e);
+}
+
+/* The guard's next settle window end, on a one-shot monotonic timer (0 disarms). */
+static void arm_guard(struct edge *e)
+{
+	uint64_t next = health_next_ms(&e->health), now = edge_now_ms(), t;
+	struct itimerspec its = { 0 };
+
+	if (next == e->guard_armed_ms)
+		return;
+	e->guard_armed_ms = next;
+	if (next != UINT64_MAX) {
+		t = next > now ? next - now : 1;
+		its.it_value.tv_sec = t / 1000;
+		its.it_value.tv_nsec = (t % 1000) * 1000000 + 1;
+	}
+	timerfd_settime(e->guardfd, 0, &its, NULL);
+}
+
+static void on_guard(struct edge *e)
+{
+	uint64_t n;
+
+	if (read(e->guardfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	e->guard_armed_ms = UINT64_MAX;
+	health_tick(&e->health, edge_now_ms());
 }
 
 int edge_loop(struct edge *e)
@@ -147,11 +179,15 @@ int edge_loop(struct edge *e)
 			case EV_CMD:
 				edge_ops_run(e);
 				break;
+			case EV_GUARD:
+				on_guard(e);
+				break;
 			}
 		}
 		/* probe verdicts that changed health reach the maps before the next wait */
 		if (e->health.changes != e->applied)
 			edge_apply(e, "health changed");
+		arm_guard(e);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <urcu.h>
 
+#include "clock.h"
 #include "edge.h"
 #include "snapshot.h"
 
@@ -21,6 +22,12 @@ static void snapshot_free(struct snapshot *s)
 	free(s->backends);
 	free(s->vips);
 	free(s);
+}
+
+/* Decisions run on CLOCK_MONOTONIC; readers are shown Unix time. 0 stays 0 ("never"). */
+static uint64_t wall(const struct snapshot *s, uint64_t mono)
+{
+	return mono ? mono + s->wall_off_ms : 0;
 }
 
 static void fill_regions(struct snapshot *s, const struct edge *e)
@@ -36,7 +43,7 @@ static void fill_regions(struct snapshot *s, const struct edge *e)
 		sr->up = rh->up;
 		sr->passing = rh->passing;
 		sr->n_backends = p->regions[r].n_backends;
-		sr->since_ms = rh->since_ms;
+		sr->since_ms = wall(s, rh->since_ms);
 		snprintf(sr->why, sizeof(sr->why), "%s", rh->why);
 		sr->has_lag = rh->has_lag;
 		sr->replica_lag_s = rh->replica_lag_s;
@@ -60,8 +67,8 @@ static void fill_backends(struct snapshot *s, const struct edge *e)
 			sb->draining = bh->draining;
 			sb->admin_drained = bh->admin_drained;
 			sb->probed = bh->probed;
-			sb->last_ms = bh->last_ms;
-			sb->since_ms = bh->since_ms;
+			sb->last_ms = wall(s, bh->last_ms);
+			sb->since_ms = wall(s, bh->since_ms);
 			sb->last = bh->last;
 		}
 	}
@@ -106,16 +113,21 @@ static void fill_announce(struct snapshot *s, const struct edge *e)
 		sa->state = sv->a.state == ANNOUNCE_ANNOUNCED ? "announced" :
 			    sv->a.state == ANNOUNCE_DRAINING  ? "draining" :
 								"withdrawn";
-		sa->since_ms = sv->a.state_since_ms;
+		sa->since_ms = wall(s, sv->a.state_since_ms);
 		snprintf(sa->why, sizeof(sa->why), "%s", sv->why);
 		sa->penalty = announce_penalty(&sv->a, &prm, s->made_ms);
 		sa->suppressed = sv->a.suppressed;
 		s->n_announce++;
 	}
 	speaker_get_stats(e->bgp, &st);
-	s->bgp = (struct snap_bgp){ st.announces,      st.withdraws,	st.suppressions,
-				    st.reconciles,     st.corrections,	st.bird_errors,
-				    st.last_change_ms, st.last_reply_ms };
+	s->bgp = (struct snap_bgp){ st.announces,
+				    st.withdraws,
+				    st.suppressions,
+				    st.reconciles,
+				    st.corrections,
+				    st.bird_errors,
+				    wall(s, st.last_change_ms),
+				    st.last_reply_ms };
 }
 
 int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
@@ -138,6 +150,7 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 		return -ENOMEM;
 	}
 	s->made_ms = edge_now_ms();
+	s->wall_off_ms = real_ms() - s->made_ms;
 	snprintf(s->edge, sizeof(s->edge), "%s", p->edge.name);
 	snprintf(s->home_region, sizeof(s->home_region), "%s", p->regions[p->edge.region].name);
 	snprintf(s->interface, sizeof(s->interface), "%s", p->edge.interface);
@@ -145,15 +158,19 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	snprintf(s->attach_mode, sizeof(s->attach_mode), "%s",
 		 e->attach_mode ? e->attach_mode : "none");
 	s->link_up = e->link.up;
-	s->panic = e->health.panic;
+	s->guard = health_guard_name(e->health.guard);
+	snprintf(s->guard_why, sizeof(s->guard_why), "%s", e->health.guard_why);
+	s->guard_since_ms = e->health.guard == GUARD_NONE ? 0 : wall(s, e->health.guard_since_ms);
+	memcpy(s->guard_entered, e->health.guard_entered, sizeof(s->guard_entered));
+	s->settling = e->health.guard == GUARD_NONE && e->health.settle_until_ms;
 	s->reloads = e->reloads;
 	s->reload_failures = e->reload_failures;
 	s->draining = e->draining;
 	s->bird_connected = e->bird_connected;
-	s->last_reload_ms = e->last_reload_ms;
+	s->last_reload_ms = wall(s, e->last_reload_ms);
 	s->failovers = e->failovers;
 	s->failovers_refused = e->failovers_refused;
-	s->last_failover_ms = e->last_failover_ms;
+	s->last_failover_ms = wall(s, e->last_failover_ms);
 	s->ready = health_ready(&e->health, s->why, sizeof(s->why));
 	if (s->ready && !s->attached) {
 		s->ready = false;
@@ -169,6 +186,7 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	fill_backends(s, e);
 	fill_vips(s, e);
 	fill_announce(s, e);
+	s->made_ms = wall(s, s->made_ms); /* announce penalties were decayed to the monotonic one */
 
 	old = rcu_xchg_pointer(&slot->cur, s);
 	if (old) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "policy.h"
 #include "probe.h"
 
@@ -58,8 +59,10 @@ struct snap_bgp {
 	double last_reply_ms;
 };
 
+/* Times below are Unix ms (CLOCK_REALTIME) for display; 0: never. */
 struct snapshot {
 	uint64_t made_ms;
+	uint64_t wall_off_ms; /* Unix ms minus CLOCK_MONOTONIC ms when it was made */
 	char edge[POLICY_NAME_MAX];
 	char home_region[POLICY_NAME_MAX];
 	char interface[16];
@@ -68,7 +71,11 @@ struct snapshot {
 	bool link_up;
 	bool ready;
 	char why[256]; /* why not ready */
-	bool panic;
+	const char *guard; /* health_guard_name(): "none" unless the guard holds */
+	char guard_why[192];
+	uint64_t guard_since_ms;
+	uint64_t guard_entered[GUARD_N];
+	bool settling; /* a fall waits out its settle window */
 	uint64_t reloads, reload_failures;
 	/* operator surface (commands.c) */
 	bool draining, bird_connected;
