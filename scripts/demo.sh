@@ -17,7 +17,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 case $B in /*) ;; *) B=$top/$B ;; esac
-export B LAB=${LAB:-aedemo} LAB_BGP=1 LAB_HOLD_DOWN=${LAB_HOLD_DOWN:-3s} LAB_PANIC=70%
+export B LAB=${LAB:-aedemo} LAB_BGP=1 LAB_HOLD_DOWN=${LAB_HOLD_DOWN:-3s}
 export LAB_EDGE1_WEB_REGIONS="[eu-west, us-east]"
 S=/run/anyedge-lab/$LAB
 A=$B/anyedge

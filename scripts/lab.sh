@@ -121,7 +121,6 @@ vips:
     announce: {prefix: 192.0.2.2/32}
 bgp: {bird_socket: $STATE/bird-e$n.ctl, state_dir: $STATE/bird-e$n,
       hold_down: ${LAB_HOLD_DOWN:-5s}, session: upstream, drain_wait: ${LAB_DRAIN_WAIT:-5s}${LAB_BGP_EXTRA:-}}
-safety: {panic_threshold: ${LAB_PANIC:-50%}}
 api: {listen: 127.0.0.1:918$n}
 dataplane: {ring_size: 65537, flow_table_size: 65536}
 EOF

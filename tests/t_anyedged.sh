@@ -6,8 +6,9 @@
 #   - EU and US clients served by their nearest region;
 #   - a long-lived flow survives a policy reload, a broken policy on SIGHUP (refused with
 #     file:line:col, nothing changes) and a kill -9 + restart of anyedged, on one backend;
-#   - eu-west's backends failing moves EU clients to us-east within interval x fall + 1 s;
-#   - the panic guard holds when every health endpoint fails at once: steering stays;
+#   - eu-west's backends failing moves EU clients to us-east within interval x fall + the
+#     guard's settle window (interval + timeout) + 0.5 s;
+#   - the guard holds when every health endpoint fails at once: steering stays;
 #   - nothing left behind.
 set -u
 B=${B:-build}
@@ -71,7 +72,7 @@ check "restart adopted the pinned maps" wait_log "adopted pinned maps" 5
 sleep 2
 check "long-lived flow kept its backend, no reset or loss" flow_stop
 
-# 3. eu-west fails: EU clients move within interval x fall + 1 s (1 s x 2 + 1 s)
+# 3. eu-west fails: EU clients move within interval x fall + settle + 0.5 s (2 s + 1.5 s + 0.5 s)
 t0=$(now_ms)
 set_state NOT_READY eu1 eu2
 moved=""
@@ -83,7 +84,7 @@ while [ $i -lt 60 ]; do
 done
 if [ -n "$moved" ]; then
 	echo "failover: first EU request served by us-east $((moved - t0)) ms after eu-west failed"
-	check "failover within 3000 ms" [ $((moved - t0)) -le 3000 ]
+	check "failover within 4000 ms" [ $((moved - t0)) -le 4000 ]
 else
 	bad "EU clients never moved to us-east"
 fi
@@ -94,13 +95,13 @@ check "eu-west back after rise" wait_log "region eu-west up" 10
 sleep 0.2
 case $(served_by eu) in eu-west/*) ok "EU client back on eu-west" ;; *) bad "EU client not back on eu-west" ;; esac
 
-# 4. the panic guard: every health endpoint fails at once; steering stays as it was
+# 4. the guard: every health endpoint fails at once; steering stays as it was
 mark
 set_state NOT_READY us1 us2 eu1 eu2 ap1 ap2
-check "panic guard holds" wait_log "PANIC GUARD ENTERED" 10
+check "guard holds" wait_log "GUARD ENTERED \\(all_regions_failed\\)" 10
 sleep 2.5
-case $(served_by eu) in */*) ok "EU clients still served under the panic guard" ;; *) bad "EU clients dropped under the panic guard" ;; esac
-case $(served_by us) in */*) ok "US clients still served under the panic guard" ;; *) bad "US clients dropped under the panic guard" ;; esac
+case $(served_by eu) in eu-west/*) ok "EU clients still served by eu-west under the guard" ;; *) bad "EU clients moved or dropped under the guard" ;; esac
+case $(served_by us) in us-east/*) ok "US clients still served by us-east under the guard" ;; *) bad "US clients moved or dropped under the guard" ;; esac
 set_state "READY 0 active" us1 us2 eu1 eu2 ap1 ap2
 
 # 5. SIGTERM leaves the program forwarding; --detach removes it
