@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# anyedge: `make` builds into build/, `make test` runs every test, `make demo` runs the lab.
-# Each folder's build.mk says what it builds; the pattern rules live here. V=1 shows commands.
+# anyedge: `make` builds into build/ (no root, installs nothing), `make deps` installs the
+# Debian packages it needs, `make test` and `make demo` do both first, `make install` lays out
+# the binaries, man pages, unit and docs under DESTDIR/PREFIX. Each folder's build.mk says what
+# it builds; the pattern rules live here. V=1 shows commands.
 
 B ?= build
 CC ?= gcc
@@ -19,17 +21,17 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wshadow -std=gnu11 -D_GNU_SOURCE -I$(B) -Iuserspace -Ibgp
 BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(TRIPLE) -Ixdp
-PKGS := libbpf yaml-0.1 libpcap json-c libnl-3.0 libnl-route-3.0 liburcu libmicrohttpd libcurl
+PKGS := libbpf yaml-0.1 libpcap json-c libnl-3.0 libnl-route-3.0 liburcu libmicrohttpd libcurl \
+	libsystemd
 CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all bins deps test bench demo format format-check clean
+.PHONY: all bins deps test bench demo format format-check clean install uninstall
 
-all: deps
-	$(Q)$(MAKE) --no-print-directory bins
+all: bins
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -37,7 +39,7 @@ deps:
 BPF_OBJS :=
 USER_BINS :=
 TEST_BINS :=
-include xdp/build.mk userspace/build.mk tests/build.mk
+include xdp/build.mk userspace/build.mk tests/build.mk dist/build.mk
 
 bins: $(BPF_OBJS) $(USER_BINS) $(TEST_BINS)
 

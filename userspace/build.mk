@@ -33,7 +33,7 @@ USER_BINS += $(B)/anyedge
 DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
 	userspace/daemon/snapshot.c userspace/daemon/cmdq.c userspace/daemon/commands.c \
 	userspace/daemon/api.c userspace/daemon/api_routes.c userspace/daemon/api_metrics.c \
-	userspace/daemon/api_json.c
+	userspace/daemon/api_json.c userspace/daemon/notify.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 USER_BINS += $(B)/anyedged
 $(DAEMON_OBJS): $(SKELS)

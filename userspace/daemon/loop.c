@@ -13,6 +13,7 @@
 #include "cmdq.h"
 #include "edge.h"
 #include "log.h"
+#include "notify.h"
 
 enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP, EV_GUARD };
 
@@ -65,12 +66,15 @@ static void on_signal(struct edge *e)
 
 	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			notify_reloading();
 			edge_reload(e);
+			notify_ready(e);
 		} else {
 			pr_info("edge: signal %u: exiting; the XDP program stays attached and "
 				"forwarding with the last maps\n",
 				si.ssi_signo);
 			e->stop = true;
+			notify_stopping();
 		}
 	}
 }
@@ -149,6 +153,7 @@ int edge_loop(struct edge *e)
 		pr_warn("edge: event loop setup: %s\n", strerror(-err));
 		return err;
 	}
+	notify_ready(e); /* attached, first view applied, and SIGHUP no longer fatal */
 	while (!e->stop) {
 		n = epoll_wait(e->epfd, evs, 8, -1);
 		if (n < 0) {
@@ -157,6 +162,7 @@ int edge_loop(struct edge *e)
 			return -errno;
 		}
 		edge_ops_beat(e); /* /health/shallow: the loop turns (the tick wakes it each 1 s) */
+		notify_loop(e); /* systemd's watchdog, likewise */
 		for (i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case EV_SIGNAL:

@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 	err = edge_start(&e, &o);
 	if (!err)
 		err = edge_loop(&e);
+	if (err)
+		pr_err("anyedged: exiting: %s\n", strerror(-err));
 	edge_stop(&e);
 	rcu_unregister_thread();
 	return err ? 1 : 0;
