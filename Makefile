@@ -29,7 +29,7 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all bins deps test bench demo format format-check clean install uninstall
+.PHONY: all bins deps test bench demo format format-check clean
 
 all: bins
 
@@ -54,7 +54,7 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 $(B)/obj/%.o: %.c | $(B)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B):
 	$(Q)mkdir -p $@

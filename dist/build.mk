@@ -18,6 +18,7 @@ $(B)/anyedged.service: dist/anyedged.service.in | $(B)
 	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $< >$@
 
+.PHONY: install uninstall
 # The unit's paths depend on the prefix: regenerate it on every install.
 install: $(B)/anyedge $(B)/anyedged
 	$(Q)rm -f $(B)/anyedged.service
@@ -39,3 +40,21 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/anyedge.1 $(DESTDIR)$(MANDIR)/man8/anyedged.8 \
 		$(DESTDIR)$(UNITDIR)/anyedged.service
 	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
+
+# `make deb`: the Debian package, built by dpkg-buildpackage from a copy of the tree's files
+# (git's list, untracked ones included; or all but build/) in a temporary directory, so this
+# tree stays clean; the .deb lands in $(B)/deb. Needs debhelper.
+.PHONY: deb
+deb:
+	$(call msg,DEB,$(B)/deb)
+	$(Q)rm -rf $(B)/deb && mkdir -p $(B)/deb
+	$(Q)set -e; tmp=$$(mktemp -d /tmp/anyedge-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/src"; \
+	{ git ls-files -co --exclude-standard 2>/dev/null || \
+	  find . -path ./.git -prune -o -path ./build -prune -o -type f -print; } | \
+		tar -c -T - -f - | tar -x -C "$$tmp/src" -f -; \
+	cd "$$tmp/src"; \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		DEB_BUILD_OPTIONS="noddebs nocheck $(DEB_BUILD_OPTIONS)" dpkg-buildpackage -b -us -uc -j2 >"$$tmp/build.log" 2>&1 || \
+		{ tail -n 30 "$$tmp/build.log"; exit 1; }; \
+	cd - >/dev/null; mv "$$tmp"/*.deb $(B)/deb/; ls $(B)/deb/*.deb

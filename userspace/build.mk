@@ -39,14 +39,14 @@ USER_BINS += $(B)/anyedged
 $(DAEMON_OBJS): $(SKELS)
 $(B)/anyedged: $(DAEMON_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Objects that include a skeleton wait for it.
 $(LIB_OBJS) $(CLI_OBJS): $(SKELS)
 
 $(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests live beside the code they test.
 UNIT_TESTS := policy_test maglev_test health_test probe_test
