@@ -43,12 +43,13 @@ static void notify_summary(const struct edge *e, char *buf, size_t len)
 
 	for (r = 0; r < e->policy->n_regions; r++)
 		up += e->health.r[r].up;
-	snprintf(buf, len, "edge %s: %zu of %zu regions up, %zu VIPs, %s%s%s%s",
+	snprintf(buf, len, "edge %s: %zu of %zu regions up, %zu VIPs, %s%s%s%s%s",
 		 e->policy->edge.name, up, e->policy->n_regions, e->policy->n_vips,
 		 !e->bgp	   ? "no BGP" :
 		 e->bird_connected ? "BIRD connected" :
 				     "BIRD NOT connected",
-		 e->draining ? ", edge DRAINED" : "", e->health.panic ? ", PANIC GUARD" : "",
+		 e->draining ? ", edge DRAINED" : "", e->health.guard ? ", GUARD: " : "",
+		 e->health.guard ? health_guard_name(e->health.guard) : "",
 		 e->link.up ? "" : ", LINK DOWN");
 }
 
