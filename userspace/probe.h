@@ -23,13 +23,21 @@ struct probe_result {
 	bool draining; /* system_mode: draining (the probe itself still passes) */
 	bool local_error; /* failed on this host: no route, no source address, interface down */
 	char why[128]; /* short reason when !ok: "timeout", "connection refused", "HTTP 503", ... */
+	char error[96]; /* the backend's own "error" text, printable ASCII; "" when none */
 };
 
-/* The body of a probe reply: {"status":"READY","replica_lag_seconds":1.5,"system_mode":"active"}.
- * Fills ok/has_lag/replica_lag_s/draining/why (not latency or http_status); max_lag_ms 0: no
- * limit. Returns 0, or -EINVAL for a body that is not such a JSON object (why says how).
+/* The body of a 200 probe reply: {"status":"READY","replica_lag_seconds":1.5,
+ * "system_mode":"active"}. Fills ok/has_lag/replica_lag_s/draining/why/error (not latency or
+ * http_status); max_lag_ms 0: no limit. Returns 0, or -EINVAL for a body that is not such a
+ * JSON object, or has a key twice (why says how).
  */
 int probe_parse_body(const char *body, size_t len, uint32_t max_lag_ms, struct probe_result *r);
+/* A whole reply of any status. 200: as probe_parse_body. Any other status fails ("HTTP 503:
+ * <the body's error>"), except a body with system_mode: draining, which passes as draining (no
+ * new flows; established ones stay). Returns what probe_parse_body does for 200, else 0.
+ */
+int probe_parse_reply(int http_status, const char *body, size_t len, uint32_t max_lag_ms,
+		      struct probe_result *r);
 
 struct probe_target {
 	struct inet_addr addr;

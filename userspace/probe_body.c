@@ -80,23 +80,72 @@ static bool body_is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int probe_parse_body(const char *body, size_t len, uint32_t max_lag_ms, struct probe_result *r)
+/* Keys of the top-level object as written, duplicates included (json-c keeps the last of a
+ * duplicated key, so its count alone cannot tell). text is valid JSON by now.
+ */
+static size_t body_count_keys(const char *s, size_t len)
 {
-	struct json_object *obj = NULL, *v;
+	size_t i, n = 0;
+	int depth = 0;
+	bool str = false, key = false;
+
+	for (i = 0; i < len; i++) {
+		if (str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				str = false;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			str = true;
+			/* at depth 1 a string right after '{' or ',' is a key */
+			n += depth == 1 && key;
+			key = false;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			key = s[i] == '{' && depth == 1;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			break;
+		case ',':
+			key = depth == 1;
+			break;
+		}
+	}
+	return n;
+}
+
+/* What a reply body says, parsed strictly; its verdict is the caller's. */
+struct body_fields {
+	struct json_object *obj;
+	const char *status; /* NULL when absent */
+	size_t status_len;
+	const char *mode; /* system_mode, or NULL */
+	size_t mode_len;
+	const char *error; /* error, or NULL */
+};
+
+static bool body_str_is(const char *s, size_t len, const char *want)
+{
+	return s && len == strlen(want) && !memcmp(s, want, len);
+}
+
+static int body_read(const char *body, size_t len, struct body_fields *f, struct probe_result *r)
+{
 	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL, *v;
 	enum json_tokener_error jerr;
-	char text[48];
-	const char *s;
 	size_t end;
 	double lag;
 	int err;
 
-	r->ok = false;
-	r->has_lag = false;
-	r->replica_lag_s = 0;
-	r->draining = false;
-	r->why[0] = '\0';
-
+	memset(f, 0, sizeof(*f));
 	if (!body)
 		return body_fail(r, "no body");
 	if (len > PROBE_RESPONSE_MAX)
@@ -148,16 +197,20 @@ int probe_parse_body(const char *body, size_t len, uint32_t max_lag_ms, struct p
 		err = body_fail(r, "body is not a JSON object");
 		goto out;
 	}
+	/* a key given twice could say READY to one reader and DEGRADED to another */
+	if (body_count_keys(body, len) != (size_t)json_object_object_length(obj)) {
+		err = body_fail(r, "body has a duplicate key");
+		goto out;
+	}
 
-	if (!json_object_object_get_ex(obj, "status", &v)) {
-		err = body_fail(r, "no \"status\" in body");
-		goto out;
+	if (json_object_object_get_ex(obj, "status", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			err = body_fail(r, "\"status\" is not a string");
+			goto out;
+		}
+		f->status = json_object_get_string(v);
+		f->status_len = json_object_get_string_len(v);
 	}
-	if (!json_object_is_type(v, json_type_string)) {
-		err = body_fail(r, "\"status\" is not a string");
-		goto out;
-	}
-	s = json_object_get_string(v);
 
 	/* null means "not reported" (a primary has no replica lag), like an absent key */
 	if (json_object_object_get_ex(obj, "replica_lag_seconds", &v) && v) {
@@ -180,21 +233,88 @@ int probe_parse_body(const char *body, size_t len, uint32_t max_lag_ms, struct p
 			err = body_fail(r, "\"system_mode\" is not a string");
 			goto out;
 		}
-		r->draining = strcmp(json_object_get_string(v), "draining") == 0;
+		f->mode = json_object_get_string(v);
+		f->mode_len = json_object_get_string_len(v);
+		r->draining = body_str_is(f->mode, f->mode_len, "draining");
 	}
 
+	/* the backend's own words, for the operator: shown, never believed */
+	if (json_object_object_get_ex(obj, "error", &v) && v &&
+	    json_object_is_type(v, json_type_string)) {
+		f->error = json_object_get_string(v);
+		body_sanitize(r->error, sizeof(r->error), f->error);
+	}
+	f->obj = obj;
+	obj = NULL;
 	err = 0;
-	if (strcmp(s, "READY") != 0) {
-		body_sanitize(text, sizeof(text), s);
-		snprintf(r->why, sizeof(r->why), "status %s", text[0] ? text : "\"\"");
+out:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return err;
+}
+
+static void body_reset(struct probe_result *r)
+{
+	r->ok = false;
+	r->has_lag = false;
+	r->replica_lag_s = 0;
+	r->draining = false;
+	r->why[0] = '\0';
+	r->error[0] = '\0';
+}
+
+int probe_parse_body(const char *body, size_t len, uint32_t max_lag_ms, struct probe_result *r)
+{
+	struct body_fields f;
+	char text[48];
+	int err;
+
+	body_reset(r);
+	err = body_read(body, len, &f, r);
+	if (err)
+		return err;
+	if (!f.status) {
+		err = body_fail(r, "no \"status\" in body");
+	} else if (!body_str_is(f.status, f.status_len, "READY")) {
+		/* compared by length: "READY\u0000x" is not READY */
+		body_sanitize(text, sizeof(text), f.status);
+		snprintf(r->why, sizeof(r->why), "status %s%s", text[0] ? text : "\"\"",
+			 strlen(f.status) != f.status_len ? " (with a NUL)" : "");
 	} else if (max_lag_ms && r->has_lag && r->replica_lag_s * 1000.0 > max_lag_ms) {
 		snprintf(r->why, sizeof(r->why), "replica lag %.3fs over %.3fs", r->replica_lag_s,
 			 max_lag_ms / 1000.0);
 	} else {
 		r->ok = true;
 	}
-out:
-	json_object_put(obj);
-	json_tokener_free(tok);
+	json_object_put(f.obj);
 	return err;
+}
+
+int probe_parse_reply(int http_status, const char *body, size_t len, uint32_t max_lag_ms,
+		      struct probe_result *r)
+{
+	struct body_fields f;
+	size_t off;
+	int err;
+
+	if (http_status == 200)
+		return probe_parse_body(body, len, max_lag_ms, r);
+	body_reset(r);
+	/* any other status fails, unless its body says the backend drains: that is not a
+	 * failure but a request for no new flows
+	 */
+	err = body && len ? body_read(body, len, &f, r) : -ENODATA;
+	if (!err && r->draining) {
+		r->ok = true;
+		json_object_put(f.obj);
+		return 0;
+	}
+	off = (size_t)snprintf(r->why, sizeof(r->why), "HTTP %d", http_status);
+	if (!err && r->error[0] && off < sizeof(r->why))
+		snprintf(r->why + off, sizeof(r->why) - off, ": %s", r->error);
+	if (!err)
+		json_object_put(f.obj);
+	r->has_lag = false; /* a failed reply's lag is not evidence for promotion */
+	r->draining = false;
+	return 0;
 }

@@ -73,6 +73,11 @@ static enum probe_http_rc http_status_line(struct probe_http *h, char *why, size
 	    s[8] != ' ' || !http_digits(s + 9, 3) || (end > 12 && s[12] != ' '))
 		return http_err(why, why_len, "bad HTTP status line");
 	h->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+	/* 100..599 only (RFC 9110 15): "000" would read as "no status yet" and wait for a timeout */
+	if (h->status < 100 || h->status > 599) {
+		h->status = 0;
+		return http_err(why, why_len, "bad HTTP status %.3s", s + 9);
+	}
 	h->line_end = next;
 	h->pos = next;
 	return PROBE_HTTP_MORE;

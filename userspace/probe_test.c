@@ -92,6 +92,15 @@ static void test_body_table(void **state)
 		{ .body = "{\"status\":\"\"}", .why = "status \"\"" },
 		{ .body = "{\"status\":\"ready\"}", .why = "status ready" },
 		{ .body = "{\"status\":\"A\\nB\\u0001\"}", .why = "status A?B?" },
+		/* a NUL inside the string: not READY, whatever strcmp would say */
+		{ .body = "{\"status\":\"READY\\u0000 not really\"}",
+		  .why = "status READY (with a NUL)" },
+		/* a key twice: one reader's READY, another's DEGRADED */
+		{ .body = "{\"status\":\"DEGRADED\",\"status\":\"READY\"}",
+		  .rc = -EINVAL,
+		  .why = "body has a duplicate key" },
+		{ .body = "{\"status\":\"READY\",\"x\":{\"a\":1,\"a\":2},\"y\":\"s,\\\"z\\\":\"}",
+		  .ok = true },
 		{ .body = "{\"status\":\"NOT_READY\",\"system_mode\":\"draining\"}",
 		  .why = "status NOT_READY",
 		  .draining = true },
@@ -495,6 +504,7 @@ static struct probe_target target(bool v6, uint16_t port, enum probe_type type, 
 	t.cfg.rise = 2;
 	t.cfg.fall = 2;
 	t.cfg.max_replica_lag_ms = 10000;
+	t.cfg.fail_on_lag = true;
 	return t;
 }
 
@@ -588,10 +598,74 @@ static void test_http_status_codes(void **state)
 	assert_int_equal(r.http_status, 503);
 	probe_once(false, &s404, 1000, &r);
 	expect_fail(&r, "HTTP 404");
-	/* the status decides at once: no waiting for (or sizing of) its body */
+	/* a body too large to read fails at once, on the status */
 	probe_once(false, &s503_nobody, 1000, &r);
 	expect_fail(&r, "HTTP 503");
 	expect_latency(&r, 0, 500);
+}
+
+/* The seed's contract: a degraded region's backends answer 503 with a JSON body. */
+static void test_http_503_body(void **state)
+{
+	struct resp_spec drain = {
+		.data = resp_json("HTTP/1.1 503 Service Unavailable",
+				  "{\"status\":\"DEGRADED\",\"system_mode\":\"draining\","
+				  "\"error\":\"maintenance window\",\"replica_lag_seconds\":2}")
+	};
+	struct resp_spec down = {
+		.data = resp_json(
+			"HTTP/1.1 503 Service Unavailable",
+			"{\"status\":\"DEGRADED\",\"system_mode\":\"active\","
+			"\"error\":\"db primary unreachable\",\"replica_lag_seconds\":null}")
+	};
+	struct resp_spec junk = { .data = resp_json("HTTP/1.1 503 Service Unavailable",
+						    "<html>busy</html>") };
+	struct probe_result r;
+
+	/* draining is not a failure: no new flows, established ones stay */
+	probe_once(false, &drain, 1000, &r);
+	assert_true(r.ok);
+	assert_true(r.draining);
+	assert_int_equal(r.http_status, 503);
+	assert_string_equal(r.error, "maintenance window");
+	/* a plain 503 fails, with the backend's own words */
+	probe_once(false, &down, 1000, &r);
+	assert_false(r.ok);
+	assert_false(r.draining);
+	assert_string_equal(r.why, "HTTP 503: db primary unreachable");
+	assert_string_equal(r.error, "db primary unreachable");
+	probe_once(false, &junk, 1000, &r);
+	assert_false(r.ok);
+	assert_string_equal(r.why, "HTTP 503");
+}
+
+/* "000" is no status: fail at once, not wait for a timeout as if none had come. */
+static void test_http_status_000(void **state)
+{
+	struct resp_spec sp = { .data = "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n" };
+	struct probe_result r;
+
+	probe_once(false, &sp, 1000, &r);
+	expect_fail(&r, "bad HTTP status 000");
+	expect_latency(&r, 0, 500);
+}
+
+/* Lag over max_replica_lag guards promotion only, unless fail_on_lag says it fails too. */
+static void test_http_lag_not_failing_by_default(void **state)
+{
+	struct resp_spec lag = { .data = resp_json("HTTP/1.1 200 OK",
+						   "{\"status\":\"READY\","
+						   "\"replica_lag_seconds\":42}") };
+	struct probe_target t = target(false, responder(false, &lag), PROBE_HTTP, 1000, 5000);
+	struct rec *rc = rec_new();
+
+	t.cfg.fail_on_lag = false;
+	assert_int_equal(prober_set_targets(rc->pr, &t, 1), 0);
+	rec_run(rc, 1, 3000);
+	assert_int_equal(rc->n, 1);
+	assert_true(rc->r[0].ok);
+	assert_true(rc->r[0].has_lag && rc->r[0].replica_lag_s == 42);
+	rec_free(rc);
 }
 
 static void test_http_not_ready_lag_draining(void **state)
@@ -1003,6 +1077,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_http_healthy, teardown_kids),
 		cmocka_unit_test_teardown(test_http_healthy_v6, teardown_kids),
 		cmocka_unit_test_teardown(test_http_status_codes, teardown_kids),
+		cmocka_unit_test_teardown(test_http_503_body, teardown_kids),
+		cmocka_unit_test_teardown(test_http_status_000, teardown_kids),
+		cmocka_unit_test_teardown(test_http_lag_not_failing_by_default, teardown_kids),
 		cmocka_unit_test_teardown(test_http_not_ready_lag_draining, teardown_kids),
 		cmocka_unit_test_teardown(test_http_hang, teardown_kids),
 		cmocka_unit_test_teardown(test_http_trickle, teardown_kids),
