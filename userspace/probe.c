@@ -328,7 +328,7 @@ static void slot_connected(struct prober *pr, struct probe_slot *s)
 	slot_send(pr, s);
 }
 
-/* A complete 200 response: the verdict is the body's. */
+/* A complete response: the verdict is its status's and its body's (a 503 may drain). */
 static void slot_judge(struct prober *pr, struct probe_slot *s)
 {
 	struct probe_result r = { 0 };
@@ -337,7 +337,8 @@ static void slot_judge(struct prober *pr, struct probe_slot *s)
 
 	body = probe_http_body(&s->http, &len);
 	r.http_status = s->http.status;
-	probe_parse_body(body, len, s->t.cfg.max_replica_lag_ms, &r);
+	probe_parse_reply(s->http.status, body, len,
+			  s->t.cfg.fail_on_lag ? s->t.cfg.max_replica_lag_ms : 0, &r);
 	slot_finish(pr, s, &r);
 }
 
@@ -359,8 +360,8 @@ static void slot_read(struct prober *pr, struct probe_slot *s)
 		}
 		h->len += n;
 		rc = probe_http_feed(h, n == 0, why, sizeof(why));
-		/* the contract fails any other status; no need to read its body */
-		if (h->status && h->status != 200) {
+		/* any status's body is read: a 503's may say draining, and its error is shown */
+		if (rc == PROBE_HTTP_ERR && h->status && h->status != 200) {
 			snprintf(why, sizeof(why), "HTTP %d", h->status);
 			slot_fail(pr, s, why);
 			return;
@@ -548,6 +549,7 @@ static int target_cmp(const struct probe_target *a, const struct probe_target *b
 	CMP_FIELD(rise);
 	CMP_FIELD(fall);
 	CMP_FIELD(max_replica_lag_ms);
+	CMP_FIELD(fail_on_lag);
 #undef CMP_FIELD
 	return x->type == PROBE_HTTP ? strncmp(x->path, y->path, sizeof(x->path)) : 0;
 }
@@ -622,8 +624,11 @@ int prober_set_targets(struct prober *pr, const struct probe_target *t, size_t n
 	old = calloc(pr->n + 1, sizeof(*old));
 	if (!slots || !heap || !old)
 		goto err;
-	memcpy(old, pr->slots, pr->n * sizeof(*old));
-	qsort(old, pr->n, sizeof(*old), slot_ptr_cmp);
+	/* the first call has no slots: memcpy and qsort take no NULL, even for 0 bytes */
+	if (pr->n) {
+		memcpy(old, pr->slots, pr->n * sizeof(*old));
+		qsort(old, pr->n, sizeof(*old), slot_ptr_cmp);
+	}
 	for (i = 0; i < n; i++) {
 		slots[i] = slot_find(old, pr->n, &t[i]);
 		if (slots[i]) {
