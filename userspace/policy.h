@@ -38,7 +38,8 @@ struct policy_probe {
 	uint32_t timeout_ms; /* default 500; must be < interval */
 	uint32_t rise; /* default 2 */
 	uint32_t fall; /* default 2 */
-	uint32_t max_replica_lag_ms; /* 0: no limit; default 10000 */
+	uint32_t max_replica_lag_ms; /* the RPO limit of promotions; 0: no limit; default 10000 */
+	bool fail_on_lag; /* lag over max_replica_lag also fails the probe; default off */
 };
 
 struct policy_backend {

@@ -173,6 +173,8 @@ static void probe_merge(struct policy_probe *dst, const struct probe_block *pb)
 		dst->fall = s->fall;
 	if (pb->set & BIT(PF_MAX_REPLICA_LAG))
 		dst->max_replica_lag_ms = s->max_replica_lag_ms;
+	if (pb->set & BIT(PF_FAIL_ON_LAG))
+		dst->fail_on_lag = s->fail_on_lag;
 }
 
 /* e is what pb makes of its parent's probe; a wrong pair is reported by the block that set one of

@@ -33,6 +33,7 @@ enum probe_field {
 	PF_RISE,
 	PF_FALL,
 	PF_MAX_REPLICA_LAG,
+	PF_FAIL_ON_LAG,
 	PF_N,
 };
 

@@ -157,6 +157,13 @@ static int probe_field(struct policy_build *b, const struct ynode *v, const char
 	case PF_MAX_REPLICA_LAG:
 		ret = policy_get_duration(b, v, path, 0, &p->max_replica_lag_ms);
 		break;
+	case PF_FAIL_ON_LAG: {
+		static const char *const onoff[] = { "off", "on" };
+
+		ret = policy_get_word(b, v, path, onoff, ARRAY_SIZE(onoff), &t);
+		p->fail_on_lag = t == 1;
+		break;
+	}
 	}
 	if (!ret) {
 		pb->set |= 1U << f;
@@ -176,6 +183,7 @@ static const struct field probe_fields[] = {
 	{ "rise", probe_field, false, PF_RISE },
 	{ "fall", probe_field, false, PF_FALL },
 	{ "max_replica_lag", probe_field, false, PF_MAX_REPLICA_LAG },
+	{ "fail_on_lag", probe_field, false, PF_FAIL_ON_LAG },
 };
 
 static int parse_probe_block(struct policy_build *b, const struct ynode *v, const char *path,
@@ -787,10 +795,11 @@ static int misc_field(struct policy_build *b, const struct ynode *v, const char 
 	}
 	case MF_PANIC:
 		/* a safety knob silently ignored would mislead: say what replaced it */
-		policy_err(b, v->pos, path,
-			   "removed: a share of all backends cannot tell a dead region from a blind "
-			   "edge; the guard now freezes only on evidence of the edge's own "
-			   "blindness (safety.guard: on, the default; see SCHEMA.md)");
+		policy_err(
+			b, v->pos, path,
+			"removed: a share of all backends cannot tell a dead region from a blind "
+			"edge; the guard now freezes only on evidence of the edge's own "
+			"blindness (safety.guard: on, the default; see SCHEMA.md)");
 		return -EINVAL;
 	case MF_HASH_SEED:
 		return policy_get_u32(b, v, path, 0, UINT32_MAX, &p->dataplane.hash_seed);

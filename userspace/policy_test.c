@@ -451,6 +451,7 @@ static void test_defaults(void **state)
 	assert_string_equal(p->api.listen, "127.0.0.1:9180");
 	assert_string_equal(p->api.token_file, "");
 	assert_true(p->safety.guard);
+	assert_false(p->probe.fail_on_lag);
 	assert_int_equal(p->dataplane.hash_seed, 0);
 	assert_int_equal(p->dataplane.ring_size, 65537);
 	assert_int_equal(p->dataplane.flow_table_size, 1048576);
