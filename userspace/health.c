@@ -84,6 +84,8 @@ void health_backend_evidence(const struct health *h, size_t i, char *buf, size_t
 		health_append(buf, len, &off, ", replica lag %.1f s", b->last.replica_lag_s);
 	if (b->last.draining)
 		health_append(buf, len, &off, ", draining");
+	if (b->last.error[0])
+		health_append(buf, len, &off, ": %s", b->last.error);
 	health_append(buf, len, &off, ")");
 }
 
@@ -258,9 +260,9 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 	if (b->draining != was_draining) {
 		changed = true;
 		if (b->draining)
-			pr_info("backend %s draining (system_mode: draining): no new flows, existing "
-				"flows continue\n",
-				name);
+			pr_info("backend %s draining (system_mode: draining; %s): no new flows, "
+				"existing flows continue\n",
+				name, ev);
 		else
 			pr_info("backend %s no longer draining: takes new flows\n", name);
 	}

@@ -119,9 +119,9 @@ static enum guard_reason guard_reason(const struct health *h, char *why, size_t 
 	return GUARD_NONE;
 }
 
-void health_settle(struct health *h, uint64_t now_ms, const char *what, bool extend)
+void health_settle(struct health *h, uint64_t from_ms, const char *what, bool extend)
 {
-	uint64_t until = now_ms + guard_settle_ms(h);
+	uint64_t until = from_ms + guard_settle_ms(h);
 
 	if (h->guard != GUARD_NONE || !h->armed || !h->p->safety.guard)
 		return;
@@ -130,6 +130,24 @@ void health_settle(struct health *h, uint64_t now_ms, const char *what, bool ext
 	h->settle_until_ms = until;
 	pr_info("%s: applied in %.1f s unless the edge proves blind\n", what,
 		guard_settle_ms(h) / 1000.0);
+}
+
+/* When region r's fall began: its earliest backend failure within one settle window of now (a
+ * backend dead for long is no part of this event), else now. A blind edge's failures all show
+ * within a window of the first, so each region is judged from its own first failure.
+ */
+static uint64_t guard_fall_start(const struct health *h, size_t r, uint64_t now_ms)
+{
+	size_t first = dp_backend_id(h->p, r, 0), k;
+	uint64_t t = now_ms, w = guard_settle_ms(h);
+	const struct backend_health *b;
+
+	for (k = 0; k < h->p->regions[r].n_backends; k++) {
+		b = &h->b[first + k];
+		if (!b->up && b->since_ms < t && b->since_ms + w >= now_ms)
+			t = b->since_ms;
+	}
+	return t;
 }
 
 void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause)
@@ -172,9 +190,9 @@ void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause)
 	}
 	for (r = 0; r < h->p->n_regions; r++)
 		if (h->r[r].suspect && !h->r[r].settling) {
-			/* each region's fall gets a whole window: blindness shows within it */
+			/* each region's fall gets a whole window from its first failure */
 			h->r[r].settling = true;
-			health_settle(h, now_ms, "a region is down", true);
+			health_settle(h, guard_fall_start(h, r, now_ms), "a region is down", true);
 		}
 }
 

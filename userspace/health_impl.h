@@ -39,10 +39,10 @@ uint32_t health_region_need(const struct policy_region *pr);
 void health_auto_promote(struct health *h, uint64_t now_ms);
 
 /* The guard (health_guard.c): re-judge the evidence after a change (cause: what changed, or
- * ""). health_settle opens a settle window for a fall (what: for the log) unless the guard
- * holds or one is open; extend: push an open one to a whole window from now (a region's fall).
+ * ""). health_settle opens a settle window from from_ms for a fall (what: for the log) unless
+ * the guard holds or one is open; extend: push an open one to end a whole window after from_ms.
  */
 void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause);
-void health_settle(struct health *h, uint64_t now_ms, const char *what, bool extend);
+void health_settle(struct health *h, uint64_t from_ms, const char *what, bool extend);
 
 #endif /* ANYEDGE_HEALTH_IMPL_H */

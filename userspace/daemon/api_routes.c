@@ -208,6 +208,10 @@ static struct json_object *api_state_backends(const struct snapshot *s)
 			json_object_object_add(
 				lp, "why",
 				b->last.why[0] ? json_object_new_string(b->last.why) : NULL);
+			/* the backend's own "error" text, as it sent it (sanitized) */
+			json_object_object_add(
+				lp, "error",
+				b->last.error[0] ? json_object_new_string(b->last.error) : NULL);
 		}
 		json_object_object_add(o, "last_probe", lp);
 		json_object_array_add(arr, o);
