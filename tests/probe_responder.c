@@ -9,8 +9,10 @@
  * --echo sockets keep each connection open and answer every line with "NAME LINE": a
  * long-lived flow whose replies say which backend holds it.
  *
- * The state file is read on every request: one line "STATUS [LAG|- [MODE]]", for example
- * "READY 1.5 active" or "NOT_READY"; a missing file means "READY 0 active". "ready N" on
+ * The state file is read on every request: one line "STATUS [LAG|- [MODE [ERROR...]]]", for
+ * example "READY 1.5 active" or "DEGRADED - draining maintenance"; a missing file means
+ * "READY 0 active". As the seed's backends do, a STATUS other than READY is answered 503 with
+ * the same JSON body (and "error" when given). "ready N" on
  * stdout once every socket listens. SIGTERM or SIGINT: close everything and exit 0.
  */
 #include <arpa/inet.h>
@@ -146,18 +148,25 @@ static void conn_close(struct conn *c)
 }
 
 /* The state file's line, or READY 0 active. */
-static void read_state(char *status, size_t slen, char *lag, size_t llen, char *smode, size_t mlen)
+static void read_state(char *status, size_t slen, char *lag, size_t llen, char *smode, size_t mlen,
+		       char *err, size_t elen)
 {
-	char line[256], a[64] = "READY", b[64] = "0", m[64] = "active";
+	char line[256], a[64] = "READY", b[64] = "0", m[64] = "active", e[128] = "";
 	FILE *f = state_file ? fopen(state_file, "r") : NULL;
+	int at = 0;
 
 	if (f) {
 		if (fgets(line, sizeof(line), f)) {
 			b[0] = m[0] = '\0';
-			sscanf(line, "%63s %63s %63s", a, b, m);
+			line[strcspn(line, "\n")] = '\0';
+			if (sscanf(line, "%63s %63s %63s %n", a, b, m, &at) == 3 && at)
+				snprintf(e, sizeof(e), "%s", line + at);
 		}
 		fclose(f);
 	}
+	/* JSON-safe: the test writes plain words */
+	e[strcspn(e, "\"\\")] = '\0';
+	snprintf(err, elen, "%s", e);
 	snprintf(status, slen, "%s", a);
 	/* a lag that is not a number is left out, as a primary would */
 	snprintf(lag, llen, "%s", b[0] && strspn(b, "0123456789.") == strlen(b) ? b : "");
@@ -182,7 +191,7 @@ static void respond(struct conn *c, int code, const char *type, const char *body
 
 static void build_response(struct conn *c)
 {
-	char status[64], lag[64], smode[64], body[512], path[256];
+	char status[64], lag[64], smode[64], err[128], body[512], path[256];
 	int n;
 
 	c->responding = true;
@@ -204,15 +213,18 @@ static void build_response(struct conn *c)
 	if (strncmp(c->req, "GET ", 4) != 0) {
 		respond(c, 405, "text/plain", "GET only\n");
 	} else if (!strcmp(path, "/health/ready")) {
-		read_state(status, sizeof(status), lag, sizeof(lag), smode, sizeof(smode));
+		read_state(status, sizeof(status), lag, sizeof(lag), smode, sizeof(smode), err,
+			   sizeof(err));
 		n = snprintf(body, sizeof(body), "{\"status\":\"%s\"", status);
+		if (err[0])
+			n += snprintf(body + n, sizeof(body) - n, ",\"error\":\"%s\"", err);
 		if (lag[0])
 			n += snprintf(body + n, sizeof(body) - n, ",\"replica_lag_seconds\":%s",
 				      lag);
 		if (smode[0])
 			n += snprintf(body + n, sizeof(body) - n, ",\"system_mode\":\"%s\"", smode);
 		snprintf(body + n, sizeof(body) - n, "}\n");
-		respond(c, 200, "application/json", body);
+		respond(c, strcmp(status, "READY") ? 503 : 200, "application/json", body);
 	} else if (!strcmp(path, "/")) {
 		snprintf(body, sizeof(body), "%s\n", name);
 		respond(c, 200, "text/plain", body);

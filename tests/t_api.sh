@@ -192,8 +192,11 @@ check "eu-west reports 8 s of lag" wait_state "$(region eu-west)['replica_lag_se
 expect_post 409 "promotion refused: lag over the request's limit" /api/v1/failover \
 	"{$F,\"sourceRegion\":\"us-east\",\"targetRegion\":\"eu-west\",\"forcePromotion\":false,\"maxAllowedReplicaLagSeconds\":5}"
 check "refusal names the lag" grep -q "replica lag of eu-west is 8.0 s, over the allowed 5.0 s" "$S/body"
-set_state "READY 20 active" eu1 eu2
-check "eu-west down with 20 s of lag (over max_replica_lag)" wait_state "$(region eu-west)['state']=='down'" 6
+# the seed's backends answer 503 when degraded (lag alone guards promotion: fail_on_lag off)
+set_state "DEGRADED 20 active replica 20 s behind" eu1 eu2
+check "eu-west down on 503 DEGRADED" wait_state "$(region eu-west)['state']=='down'" 6
+check "the backend's error text in the state" wait_state \
+	"[b for b in j['backends'] if b['address']=='198.51.100.71'][0]['last_probe']['error']=='replica 20 s behind'" 2
 expect_post 409 "promotion refused: target down" /api/v1/failover \
 	"{$F,\"sourceRegion\":\"us-east\",\"targetRegion\":\"eu-west\"}"
 check "refusal names the cause" grep -q "eu-west is down" "$S/body"
