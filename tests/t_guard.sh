@@ -80,7 +80,10 @@ t0=$(now_ms)
 sh scripts/lab.sh backend-stop $EU
 if wait_upstream 192.0.2.1/32 absent 5; then
 	dt=$(($(now_ms) - t0))
-	echo "web withdrawn at the upstream $dt ms after eu-west's backends were killed"
+	echo "web withdrawn at the upstream $dt ms after eu-west's backends were killed" \
+		"(edge: first failure +$(($(log_ms "backend .* down") - t0)) ms," \
+		"region down +$(($(log_ms "region eu-west down: 0") - t0)) ms," \
+		"withdraw +$(($(log_ms "bgp: web withdraw") - t0)) ms)"
 	check "withdrawn within 200 ms x 2 + 500 ms" [ "$dt" -le 900 ]
 else
 	bad "web never withdrawn"

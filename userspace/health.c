@@ -216,6 +216,8 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 	b->probed = true;
 	b->last = *res;
 	b->last_ms = now_ms;
+	if (res->ok)
+		health_settle_pass(h, now_ms - res->latency_us / 1000 - 1);
 	if (res->ok) {
 		b->ok_streak++;
 		b->fail_streak = 0;
@@ -249,7 +251,7 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 			pr_info("backend %s up: %s\n", name, ev);
 		} else {
 			pr_warn("backend %s down: %s\n", name, ev);
-			health_settle(h, now_ms, "a backend is down", false);
+			health_settle(h, now_ms, now_ms, "a backend is down", false);
 		}
 		health_region_update(h, r, now_ms, "");
 	} else if (b->known != was_known) {

@@ -59,6 +59,9 @@ struct health {
 	uint64_t guard_since_ms;
 	uint64_t guard_entered[GUARD_N]; /* times the guard took hold, per reason */
 	uint64_t settle_until_ms; /* something fell: applied then unless the guard holds; 0 none */
+	uint64_t settle_anchor_ms; /* the latest failure the window waits on */
+	bool settle_seen; /* a probe started after it passed: the edge sees, apply now */
+	bool settle_reprove; /* the window after the guard let go: waits its whole length */
 	bool armed; /* a region has been up: the guard may hold from now on */
 	bool link_up, gateway_ok; /* the edge's own facts (health_set_edge); true by default */
 	/* the last good view, kept while the guard holds or a fall settles: region_up,

@@ -4,9 +4,10 @@
  * problem: its link down, its gateway unresolved, every probe failing with a local error, or
  * every region failing together (at least two of them, all within one settle window).
  *
- * A region's fall is applied after a settle window (the longest probe interval + timeout): the
- * time every other region needs to show the same failure if the cause is the edge. So a blind
- * edge never withdraws first and re-announces later; a lone region's loss waits only that long.
+ * A fall is applied once the edge proves it still sees (a probe started after the failure
+ * passed), or after a settle window (the longest probe interval + timeout: the time every other
+ * backend needs to show the same failure if the cause is the edge). So a blind edge never
+ * withdraws first and re-announces later; a lone region's loss waits for one passing probe.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -119,17 +120,32 @@ static enum guard_reason guard_reason(const struct health *h, char *why, size_t 
 	return GUARD_NONE;
 }
 
-void health_settle(struct health *h, uint64_t from_ms, const char *what, bool extend)
+void health_settle(struct health *h, uint64_t now_ms, uint64_t from_ms, const char *what,
+		   bool extend)
 {
 	uint64_t until = from_ms + guard_settle_ms(h);
 
 	if (h->guard != GUARD_NONE || !h->armed || !h->p->safety.guard)
 		return;
+	/* a pass proves sight only if its probe started after this failure too */
+	if (now_ms > h->settle_anchor_ms)
+		h->settle_anchor_ms = now_ms;
+	h->settle_seen = false;
 	if (h->settle_until_ms && (!extend || h->settle_until_ms >= until))
 		return;
+	if (!h->settle_until_ms)
+		pr_info("%s: applied within %.1f s unless the edge proves blind\n", what,
+			guard_settle_ms(h) / 1000.0);
 	h->settle_until_ms = until;
-	pr_info("%s: applied in %.1f s unless the edge proves blind\n", what,
-		guard_settle_ms(h) / 1000.0);
+	h->settle_reprove = false;
+}
+
+void health_settle_pass(struct health *h, uint64_t started_ms)
+{
+	/* the edge saw a backend answer after the failures began: it is not blind */
+	if (h->settle_until_ms && !h->settle_reprove && h->guard == GUARD_NONE &&
+	    started_ms > h->settle_anchor_ms)
+		h->settle_seen = true;
 }
 
 /* When region r's fall began: its earliest backend failure within one settle window of now (a
@@ -186,13 +202,15 @@ void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause)
 		h->guard = GUARD_NONE;
 		h->guard_why[0] = '\0';
 		h->settle_until_ms = now_ms + guard_reprove_ms(h);
+		h->settle_reprove = true;
 		h->changes++;
 	}
 	for (r = 0; r < h->p->n_regions; r++)
 		if (h->r[r].suspect && !h->r[r].settling) {
 			/* each region's fall gets a whole window from its first failure */
 			h->r[r].settling = true;
-			health_settle(h, guard_fall_start(h, r, now_ms), "a region is down", true);
+			health_settle(h, now_ms, guard_fall_start(h, r, now_ms), "a region is down",
+				      true);
 		}
 }
 
@@ -206,10 +224,12 @@ void health_tick(struct health *h, uint64_t now_ms)
 	size_t r;
 
 	health_eval_guard(h, now_ms, "");
-	if (h->guard != GUARD_NONE || !h->settle_until_ms || now_ms < h->settle_until_ms)
+	if (h->guard != GUARD_NONE || !h->settle_until_ms ||
+	    (now_ms < h->settle_until_ms && !h->settle_seen))
 		return;
 	/* the window passed and the edge saw itself fine: what fell, fell */
 	h->settle_until_ms = 0;
+	h->settle_seen = h->settle_reprove = false;
 	for (r = 0; r < h->p->n_regions; r++) {
 		if (h->r[r].suspect && !h->r[r].up)
 			pr_warn("region %s down: applied (%s)\n", h->p->regions[r].name,

@@ -39,10 +39,13 @@ uint32_t health_region_need(const struct policy_region *pr);
 void health_auto_promote(struct health *h, uint64_t now_ms);
 
 /* The guard (health_guard.c): re-judge the evidence after a change (cause: what changed, or
- * ""). health_settle opens a settle window from from_ms for a fall (what: for the log) unless
- * the guard holds or one is open; extend: push an open one to end a whole window after from_ms.
+ * ""). health_settle opens a settle window from from_ms for a fall seen at now_ms (what: for the
+ * log) unless the guard holds or one is open; extend: push an open one to end a whole window
+ * after from_ms. health_settle_pass: a probe started at started_ms passed (it may end the window).
  */
 void health_eval_guard(struct health *h, uint64_t now_ms, const char *cause);
-void health_settle(struct health *h, uint64_t from_ms, const char *what, bool extend);
+void health_settle(struct health *h, uint64_t now_ms, uint64_t from_ms, const char *what,
+		   bool extend);
+void health_settle_pass(struct health *h, uint64_t started_ms);
 
 #endif /* ANYEDGE_HEALTH_IMPL_H */

@@ -450,6 +450,44 @@ static void test_guard_big_region_loss_acted_on(void **state)
 	policy_free(p);
 }
 
+/* A probe that started after the failures and passed proves the edge sees: applied at once. */
+static void test_settle_ends_on_a_pass(void **state)
+{
+	struct probe_result fail = bad("connection refused"), ok = pass();
+	struct policy *p = load(base_yaml);
+	uint64_t now = 0;
+	struct health h;
+	struct dp_view v;
+	int round;
+
+	start_up(&h, p, &now);
+	for (round = 0; round < 2; round++) {
+		now += 200;
+		health_probe_result(&h, US1, &fail, now);
+		health_probe_result(&h, US2, &fail, now);
+		health_probe_result(&h, US3, &fail, now);
+	}
+	assert_false(h.r[US].up);
+	assert_true(h.settle_until_ms > now);
+	/* a probe started before the failure proves nothing */
+	ok.latency_us = 50000;
+	health_probe_result(&h, EU1, &ok, now + 10);
+	assert_true(h.settle_until_ms > 0);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_true(v.region_up[US]);
+	dp_view_free(&v);
+	/* one started after it: applied now, not at the window's end */
+	ok.latency_us = 1500;
+	health_probe_result(&h, EU2, &ok, now + 20);
+	assert_int_equal(h.settle_until_ms, 0);
+	assert_int_equal(health_view(&h, &v), 0);
+	assert_false(v.region_up[US]);
+	assert_true(v.region_up[EU]);
+	dp_view_free(&v);
+	health_free(&h);
+	policy_free(p);
+}
+
 /* Every backend of every region failing together: the edge is suspected, not the world. */
 static void test_guard_all_regions(void **state)
 {
@@ -987,6 +1025,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_draining, cap_restore),
 		cmocka_unit_test_teardown(test_admin_drain, cap_restore),
 		cmocka_unit_test_teardown(test_guard_big_region_loss_acted_on, cap_restore),
+		cmocka_unit_test_teardown(test_settle_ends_on_a_pass, cap_restore),
 		cmocka_unit_test_teardown(test_guard_all_regions, cap_restore),
 		cmocka_unit_test_teardown(test_guard_local_errors, cap_restore),
 		cmocka_unit_test_teardown(test_guard_link_and_gateway, cap_restore),
