@@ -17,6 +17,7 @@ struct dp_opts {
 	uint32_t flow_table_size; /* 0: the policy's dataplane.flow_table_size */
 	const char *pin_dir; /* NULL: nothing pinned (replay, bench, tests) */
 	bool replace; /* discard pinned maps of another ABI or shape instead of refusing */
+	bool upgrade; /* discard pinned maps of another ABI (not of another shape): an upgrade */
 };
 
 #define DP_PIN_BASE "/sys/fs/bpf/anyedge"
@@ -35,13 +36,16 @@ struct dp_view {
 
 /* Open and load the program, sized for policy p. With opts->pin_dir, maps pinned there by an
  * earlier controller are adopted (flows keep their backends); pinned state of another ABI or
- * shape is refused (-EPROTO) unless opts->replace. 0 or -errno.
+ * shape is refused (-EPROTO) unless opts->replace (or, for another ABI, opts->upgrade).
+ * 0 or -errno.
  */
 int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane **out);
 /* Close our handles. Pinned maps and a pinned link stay: the program keeps forwarding. */
 void dp_close(struct dataplane *dp);
 /* True when dp_open adopted pinned maps. */
 bool dp_adopted(const struct dataplane *dp);
+/* The ABI of the pinned maps dp_open discarded for being of another ABI, or 0. */
+uint32_t dp_replaced_abi(const struct dataplane *dp);
 
 /* Attach to ifname: swap the program into our pinned link when there is one (no packet sees
  * no program), else create a link, native mode first, and pin it. *mode: "native"/"generic".

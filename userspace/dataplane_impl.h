@@ -54,6 +54,7 @@ struct dataplane {
 	int slot_fd[AE_RING_SLOTS]; /* ring fd installed per slot, -1 empty, SLOT_UNKNOWN */
 	char pin_dir[256]; /* "" when nothing is pinned */
 	bool adopted; /* maps came from a previous controller's pins */
+	uint32_t replaced_abi; /* pins of this other ABI were discarded, or 0 */
 	int link_fd; /* our XDP link, or -1 */
 };
 

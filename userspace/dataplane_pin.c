@@ -55,15 +55,17 @@ int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts)
 	err = pinned_meta(dp->pin_dir, &meta);
 	abi = meta.abi_version;
 	if (!err && abi != AE_ABI_VERSION) {
-		if (!opts->replace) {
+		if (!opts->replace && !opts->upgrade) {
 			pr_warn("dataplane: pinned state under %s speaks ABI %u, this program %u; "
-				"refusing to adopt it (--replace discards it and its flows)\n",
+				"refusing to adopt it (drain the edge to upgrade, see anyedge "
+				"upgrade; --replace discards it and its flows)\n",
 				dp->pin_dir, abi, AE_ABI_VERSION);
 			return -EPROTO;
 		}
-		pr_warn("dataplane: discarding pinned state of ABI %u under %s (--replace)\n", abi,
-			dp->pin_dir);
+		pr_warn("dataplane: discarding pinned state of ABI %u under %s (%s)\n", abi,
+			dp->pin_dir, opts->replace ? "--replace" : "an upgrade of a drained edge");
 		pin_dir_clear(dp->pin_dir, "link"); /* the link keeps the old program forwarding */
+		dp->replaced_abi = abi;
 	} else if (!err && !opts->replace && meta.ring_size != dp->ring_size) {
 		pr_warn("dataplane: pinned maps under %s hold rings of %u entries, the policy wants "
 			"%u; refusing to adopt them (--replace discards them and their flows)\n",
@@ -189,6 +191,11 @@ int dp_read_view(const struct dataplane *dp, const struct policy *p, struct dp_v
 bool dp_adopted(const struct dataplane *dp)
 {
 	return dp->adopted;
+}
+
+uint32_t dp_replaced_abi(const struct dataplane *dp)
+{
+	return dp->replaced_abi;
 }
 
 static __u32 prog_id(int prog_fd)

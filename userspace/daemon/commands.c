@@ -205,6 +205,18 @@ out:
 	return err;
 }
 
+bool edge_ops_saved_drain(const struct edge *e)
+{
+	struct ops_state st;
+	bool drained;
+
+	if (ops_state_read(e, &st))
+		return false;
+	drained = st.edge_drained;
+	ops_state_free(&st);
+	return drained;
+}
+
 int edge_ops_restore(struct edge *e)
 {
 	char path[512], why[256];

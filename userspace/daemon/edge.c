@@ -213,6 +213,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 		return err;
 	dopts.pin_dir = e->pin_dir;
 	dopts.replace = opts->replace;
+	/* a drained edge carries no announced traffic: it may take a new ABI (anyedge upgrade) */
+	dopts.upgrade = edge_ops_saved_drain(e);
 	err = dp_open(e->policy, &dopts, &e->dp);
 	if (err)
 		return err;
@@ -225,7 +227,11 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 			err = health_init_adopted(&e->health, e->policy, &was, edge_now_ms());
 		dp_view_free(&was);
 	} else {
-		err = health_init(&e->health, e->policy, false, edge_now_ms());
+		/* after an upgrade, regions start as the policy wants them, so the rings are the
+		 * old program's and established flows find their backends again
+		 */
+		err = health_init(&e->health, e->policy, dp_replaced_abi(e->dp) && dopts.upgrade,
+				  edge_now_ms());
 	}
 	if (!err)
 		err = edge_ops_restore(e); /* operator: promotions and drain survive restarts */

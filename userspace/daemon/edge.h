@@ -72,6 +72,8 @@ int edge_loop(struct edge *e);
 uint64_t edge_now_ms(void);
 
 /* operator commands and the API (commands.c) */
+/* Whether the persisted operator state has the edge drained (read before the maps open). */
+bool edge_ops_saved_drain(const struct edge *e);
 /* Re-apply persisted operator state (promotions, edge drain) before the first apply. */
 int edge_ops_restore(struct edge *e);
 /* The command queue and the HTTP API on policy api.listen; edge_ops_stop undoes both. */
