@@ -21,8 +21,9 @@ int cli_usage(const struct cli_verb *v);
  */
 extern const struct cli_verb cli_verb_check, cli_verb_replay, cli_verb_bench, cli_verb_decap,
 	cli_verb_bird_config;
-/* talking to anyedged's API (cmd_status.c, cmd_ops.c, cmd_top.c) */
+/* talking to anyedged's API (cmd_status.c, cmd_ops.c, cmd_top.c, cmd_upgrade.c) */
 extern const struct cli_verb cli_verb_status, cli_verb_regions, cli_verb_backends, cli_verb_vips,
-	cli_verb_drain, cli_verb_undrain, cli_verb_failover, cli_verb_reload, cli_verb_top;
+	cli_verb_drain, cli_verb_undrain, cli_verb_failover, cli_verb_reload, cli_verb_top,
+	cli_verb_upgrade;
 
 #endif /* ANYEDGE_CLI_H */

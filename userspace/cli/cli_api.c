@@ -182,9 +182,10 @@ int cli_api_call(struct cli_api *a, const char *method, const char *path, const 
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "anyedge: anyedged is not running at %s%s (%s)\n",
-			a->unix_path[0] ? "unix:" : "", a->unix_path[0] ? a->unix_path : a->url,
-			curl_easy_strerror(rc));
+		if (!a->quiet)
+			fprintf(stderr, "anyedge: anyedged is not running at %s%s (%s)\n",
+				a->unix_path[0] ? "unix:" : "",
+				a->unix_path[0] ? a->unix_path : a->url, curl_easy_strerror(rc));
 		cli_reply_free(r);
 		return CLI_NOT_RUNNING;
 	}

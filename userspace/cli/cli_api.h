@@ -29,6 +29,7 @@ struct cli_api {
 	char unix_path[108];
 	char token[512];
 	bool json; /* --json: print the daemon's JSON as it came */
+	bool quiet; /* polling: no "not running" message */
 	const char *config, *token_file, *api;
 };
 
