@@ -26,7 +26,8 @@ CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_rep
 	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
 	userspace/cli/cmd_decap.c userspace/cli/cmd_bird_config.c userspace/cli/cli_api.c \
 	userspace/cli/cmd_status.c userspace/cli/cmd_ops.c userspace/cli/cmd_top.c \
-	userspace/cli/cmd_upgrade.c
+	userspace/cli/cmd_upgrade.c \
+	userspace/cli/cmd_fleet.c
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
 USER_BINS += $(B)/anyedge
@@ -34,11 +35,11 @@ USER_BINS += $(B)/anyedge
 DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
 	userspace/daemon/snapshot.c userspace/daemon/cmdq.c userspace/daemon/commands.c \
 	userspace/daemon/api.c userspace/daemon/api_routes.c userspace/daemon/api_metrics.c \
-	userspace/daemon/api_json.c userspace/daemon/notify.c
+	userspace/daemon/api_json.c userspace/daemon/notify.c userspace/daemon/edge_fleet.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 USER_BINS += $(B)/anyedged
 $(DAEMON_OBJS): $(SKELS)
-$(B)/anyedged: $(DAEMON_OBJS) $(LIB_OBJS)
+$(B)/anyedged: $(DAEMON_OBJS) $(FLEET_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 

@@ -100,6 +100,10 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
  */
 int health_promote(struct health *h, int source, int target, bool force, double max_lag_s,
 		   char *why, size_t why_len, uint64_t now_ms);
+/* The fleet's designation (userspace/fleet/): active-passive VIP v serves from region, which it
+ * must list; no guard here, the fleet checked before it committed. 0 or -EINVAL.
+ */
+int health_set_serving(struct health *h, size_t v, int region, uint64_t now_ms);
 void health_set_admin_drain(struct health *h, size_t i, bool drained, uint64_t now_ms);
 
 /* What the data plane should be: the frozen view while the guard holds or a fall settles. */

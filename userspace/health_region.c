@@ -292,3 +292,15 @@ bool health_ready(const struct health *h, char *why, size_t why_len)
 	}
 	return false;
 }
+
+int health_set_serving(struct health *h, size_t v, int region, uint64_t now_ms)
+{
+	if (v >= h->p->n_vips || v >= AE_MAX_VIPS || h->p->vips[v].mode != VIP_ACTIVE_PASSIVE ||
+	    region < 0 || !health_vip_lists(&h->p->vips[v], region))
+		return -EINVAL;
+	if (h->serving[v] != (uint8_t)region) {
+		h->serving[v] = (uint8_t)region;
+		health_changed(h);
+	}
+	return 0;
+}

@@ -25,5 +25,7 @@ extern const struct cli_verb cli_verb_check, cli_verb_replay, cli_verb_bench, cl
 extern const struct cli_verb cli_verb_status, cli_verb_regions, cli_verb_backends, cli_verb_vips,
 	cli_verb_drain, cli_verb_undrain, cli_verb_failover, cli_verb_reload, cli_verb_top,
 	cli_verb_upgrade;
+/* the fleet as this edge sees it (cmd_fleet.c) */
+extern const struct cli_verb cli_verb_fleet;
 
 #endif /* ANYEDGE_CLI_H */

@@ -14,7 +14,7 @@ static const struct cli_verb *const verbs[] = {
 	&cli_verb_check,  &cli_verb_replay,	 &cli_verb_bench,    &cli_verb_decap,
 	&cli_verb_status, &cli_verb_regions,	 &cli_verb_backends, &cli_verb_vips,
 	&cli_verb_drain,  &cli_verb_undrain,	 &cli_verb_failover, &cli_verb_reload,
-	&cli_verb_top,	  &cli_verb_bird_config, &cli_verb_upgrade,
+	&cli_verb_top,	  &cli_verb_bird_config, &cli_verb_upgrade,  &cli_verb_fleet,
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -47,6 +47,7 @@ static const struct api_route api_routes[] = {
 	{ "/health/ready", "GET", api_health_ready, false },
 	{ "/api/v1/state", "GET", api_state, false },
 	{ "/metrics", "GET", api_metrics, false },
+	{ "/api/v1/fleet", "GET", api_fleet, false },
 	{ "/api/v1/failover", "POST", api_failover, true },
 	{ "/api/v1/drain", "POST", api_drain, true },
 	{ "/api/v1/undrain", "POST", api_undrain, true },

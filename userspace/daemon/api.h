@@ -10,6 +10,7 @@
 
 #include "cmdq.h"
 #include "dataplane.h"
+#include "fleet/fleet.h"
 #include "snapshot.h"
 
 #define API_BODY_MAX (64 * 1024) /* larger request bodies get 413 */
@@ -23,6 +24,7 @@ struct api_opts {
 	struct cmdq *cmdq;
 	const struct dataplane *dp; /* read-only: per-CPU counters for /metrics */
 	const uint64_t *beat_ms; /* the loop's last turn, mono_ms() (clock.h), read atomically */
+	struct fleet *fleet; /* NULL without a fleet: section; promotions go through it */
 };
 
 struct api;

@@ -50,6 +50,7 @@ void api_drain(struct api *a, const struct api_req *q, struct api_reply *r);
 void api_undrain(struct api *a, const struct api_req *q, struct api_reply *r);
 void api_reload(struct api *a, const struct api_req *q, struct api_reply *r);
 void api_metrics(struct api *a, const struct api_req *q, struct api_reply *r);
+void api_fleet(struct api *a, const struct api_req *q, struct api_reply *r);
 
 /* Replies: a JSON object (consumed), or {"error": msg} with status. */
 void api_reply_json(struct api_reply *r, int status, struct json_object *o);

@@ -325,6 +325,40 @@ static void met_bgp(FILE *f, const struct snapshot *s)
 	}
 }
 
+static void met_fleet(FILE *f, const struct snapshot *s)
+{
+	const struct fleet_health *h = &s->fleet;
+	size_t v;
+
+	if (!s->has_fleet)
+		return;
+	met_gauge(f, "anyedge_fleet_etcd_reachable",
+		  "1 while the last round with etcd went through.", h->reachable);
+	met_gauge(f, "anyedge_fleet_members", "Members the policy names.", h->members);
+	met_gauge(f, "anyedge_fleet_members_live", "Members with a live report.", h->live);
+	met_gauge(f, "anyedge_fleet_quorum", "1 while a majority of members report.", h->quorum);
+	met_counter(f, "anyedge_fleet_etcd_failures_total", "Rounds with etcd that failed.",
+		    h->failures);
+	met_head(f, "anyedge_fleet_promotions_total", "counter",
+		 "Fleet promotions asked of this edge, by result.");
+	fprintf(f, "anyedge_fleet_promotions_total{result=\"committed\"} %llu\n",
+		(unsigned long long)h->promotions);
+	fprintf(f, "anyedge_fleet_promotions_total{result=\"refused\"} %llu\n",
+		(unsigned long long)h->promotions_refused);
+	fprintf(f, "anyedge_fleet_promotions_total{result=\"lost_race\"} %llu\n",
+		(unsigned long long)h->promotions_lost);
+	met_head(
+		f, "anyedge_fleet_epoch", "gauge",
+		"The epoch of the fleet designation an active-passive VIP serves by (0: primary).");
+	for (v = 0; v < s->n_vips; v++) {
+		if (s->vips[v].mode != AE_MODE_ACTIVE_PASSIVE)
+			continue;
+		fputs("anyedge_fleet_epoch{vip=\"", f);
+		met_label(f, s->vips[v].name);
+		fprintf(f, "\"} %lld\n", (long long)s->vips[v].fleet_epoch);
+	}
+}
+
 void api_metrics(struct api *a, const struct api_req *q, struct api_reply *r)
 {
 	const struct snapshot *s;
@@ -346,6 +380,7 @@ void api_metrics(struct api *a, const struct api_req *q, struct api_reply *r)
 		met_backends(f, s);
 		met_traffic(f, a, s);
 		met_bgp(f, s);
+		met_fleet(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) || !s) {

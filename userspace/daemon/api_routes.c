@@ -61,6 +61,25 @@ static size_t api_regions_up(const struct snapshot *s)
 	return n;
 }
 
+/* The fleet's health as this edge sees it (null without a fleet: section). */
+static struct json_object *api_fleet_health(const struct snapshot *s)
+{
+	struct json_object *o;
+
+	if (!s->has_fleet)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "etcd_reachable", json_object_new_boolean(s->fleet.reachable));
+	json_object_object_add(o, "quorum", json_object_new_boolean(s->fleet.quorum));
+	json_object_object_add(o, "members", json_object_new_int64(s->fleet.members));
+	json_object_object_add(o, "live", json_object_new_int64(s->fleet.live));
+	json_object_object_add(o, "revision", json_object_new_int64(s->fleet.revision));
+	json_object_object_add(o, "last_ok", api_time(s->fleet.last_ok_ms));
+	json_object_object_add(o, "error",
+			       s->fleet.error[0] ? json_object_new_string(s->fleet.error) : NULL);
+	return o;
+}
+
 void api_health_shallow(struct api *a, const struct api_req *q, struct api_reply *r)
 {
 	uint64_t age = api_beat_age_ms(a);
@@ -127,6 +146,9 @@ void api_health_ready(struct api *a, const struct api_req *q, struct api_reply *
 			       home >= 0 && s->regions[home].has_lag ?
 				       api_seconds(s->regions[home].replica_lag_s) :
 				       NULL);
+	/* etcd down does not make the edge unready: it serves the designations applied last */
+	if (s->has_fleet)
+		json_object_object_add(o, "fleet", api_fleet_health(s));
 	if (err)
 		json_object_object_add(o, "error", json_object_new_string(err));
 	rcu_read_unlock();
@@ -262,6 +284,9 @@ static struct json_object *api_state_vips(struct api *a, const struct snapshot *
 					       NULL);
 		json_object_object_add(o, "current_primary",
 				       cur ? json_object_new_string(cur) : NULL);
+		if (ap && s->has_fleet)
+			json_object_object_add(o, "fleet_epoch",
+					       json_object_new_int64(v->fleet_epoch));
 		regions = json_object_new_array();
 		serving = json_object_new_array();
 		for (k = 0; k < v->n_regions; k++) {
@@ -332,6 +357,7 @@ void api_state(struct api *a, const struct api_req *q, struct api_reply *r)
 	json_object_object_add(o, "backends", api_state_backends(s));
 	json_object_object_add(o, "vips", api_state_vips(a, s));
 	json_object_object_add(o, "announcements", api_state_announce(s));
+	json_object_object_add(o, "fleet", api_fleet_health(s));
 	rcu_read_unlock();
 	api_reply_json(r, MHD_HTTP_OK, o);
 }
@@ -366,6 +392,29 @@ static void api_run(struct api *a, struct edge_cmd *cmd, struct api_reply *r)
 	api_reply_json(r, MHD_HTTP_OK, o);
 }
 
+/* With a fleet, a promotion is the fleet's: one compare-and-swap in etcd on this API thread
+ * (never the loop's), applied by every edge, this one included, from the designation.
+ */
+static void api_failover_fleet(struct api *a, const struct edge_cmd *cmd, struct api_reply *r)
+{
+	struct fleet_promote_req req = { .force = cmd->force, .max_lag_s = cmd->max_lag_s };
+	struct fleet_answer ans;
+	struct json_object *o;
+
+	snprintf(req.source, sizeof(req.source), "%s", cmd->source);
+	snprintf(req.target, sizeof(req.target), "%s", cmd->target);
+	fleet_promote(a->o.fleet, &req, &ans);
+	if (ans.status != MHD_HTTP_OK) {
+		api_reply_error(r, ans.status, "%s", ans.msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("OK"));
+	json_object_object_add(o, "message", json_object_new_string(ans.msg));
+	json_object_object_add(o, "epoch", json_object_new_int64(ans.epoch));
+	api_reply_json(r, MHD_HTTP_OK, o);
+}
+
 void api_failover(struct api *a, const struct api_req *q, struct api_reply *r)
 {
 	struct edge_cmd cmd;
@@ -375,7 +424,20 @@ void api_failover(struct api *a, const struct api_req *q, struct api_reply *r)
 		api_reply_error(r, API_HTTP_UNPROCESSABLE, "%s", why);
 		return;
 	}
-	api_run(a, &cmd, r);
+	if (a->o.fleet)
+		api_failover_fleet(a, &cmd, r);
+	else
+		api_run(a, &cmd, r);
+}
+
+void api_fleet(struct api *a, const struct api_req *q, struct api_reply *r)
+{
+	if (!a->o.fleet) {
+		api_reply_error(r, MHD_HTTP_NOT_FOUND,
+				"this edge has no fleet: section in its policy: it decides alone");
+		return;
+	}
+	api_reply_json(r, MHD_HTTP_OK, fleet_view(a->o.fleet));
 }
 
 static void api_drain_common(struct api *a, const struct api_req *q, struct api_reply *r,

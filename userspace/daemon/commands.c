@@ -46,11 +46,17 @@ static void ops_state_free(struct ops_state *st)
 }
 
 /* ANYEDGE_STATE_DIR moves it (tests); one file per edge name, like the pin folder. */
-static void ops_state_path(const struct edge *e, char *buf, size_t len)
+void edge_state_path(const struct edge *e, const char *ext, char *buf, size_t len)
 {
 	const char *dir = getenv("ANYEDGE_STATE_DIR");
 
-	snprintf(buf, len, "%s/%s.state", dir && *dir ? dir : OPS_STATE_DIR, e->policy->edge.name);
+	snprintf(buf, len, "%s/%s.%s", dir && *dir ? dir : OPS_STATE_DIR, e->policy->edge.name,
+		 ext);
+}
+
+static void ops_state_path(const struct edge *e, char *buf, size_t len)
+{
+	edge_state_path(e, "state", buf, len);
 }
 
 /* Drain (or undrain) every backend at addr: one address may serve in two regions, and the
@@ -450,6 +456,7 @@ int edge_ops_start(struct edge *e)
 		.snap = &e->snap,
 		.dp = e->dp,
 		.beat_ms = &e->beat_ms,
+		.fleet = edge_fleet(e),
 	};
 	int err;
 

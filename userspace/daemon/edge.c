@@ -104,6 +104,7 @@ int edge_apply(struct edge *e, const char *cause)
 	}
 	bgp_update(e);
 	snapshot_publish(&e->snap, e);
+	edge_fleet_report(e);
 	return err;
 }
 
@@ -129,9 +130,11 @@ int edge_reload(struct edge *e)
 	if (np->dataplane.ring_size != old->dataplane.ring_size ||
 	    np->dataplane.flow_table_size != old->dataplane.flow_table_size ||
 	    strcmp(np->edge.interface, old->edge.interface) ||
-	    strcmp(np->edge.name, old->edge.name)) {
-		pr_warn("edge: edge.name, edge.interface, dataplane.ring_size and "
-			"dataplane.flow_table_size need a restart (with --replace for the sizes)\n");
+	    strcmp(np->edge.name, old->edge.name) ||
+	    memcmp(&np->fleet, &old->fleet, sizeof(np->fleet))) {
+		pr_warn("edge: edge.name, edge.interface, dataplane.ring_size, "
+			"dataplane.flow_table_size and fleet need a restart (with --replace for the "
+			"sizes)\n");
 		err = -EINVAL;
 		goto refuse;
 	}
@@ -160,6 +163,7 @@ int edge_reload(struct edge *e)
 		return err;
 	}
 	policy_free(old);
+	edge_fleet_reload(e);
 	/* an operator's reload is also the moment to check BIRD has not drifted */
 	if (e->bgp)
 		speaker_reconcile(e->bgp);
@@ -239,6 +243,7 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 		edge_facts_to_health(e);
 	if (err)
 		return err;
+	edge_fleet_restore(e); /* the fleet's last designations, should etcd be down */
 	err = edge_apply(e, dp_adopted(e->dp) ? "adopted pinned state" : "start");
 	if (err)
 		return err;
@@ -262,6 +267,8 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 	if (!err)
 		err = edge_set_probe_targets(e);
 	if (!err)
+		err = edge_fleet_start(e); /* before the API, which promotes through it */
+	if (!err)
 		snapshot_publish(&e->snap, e);
 	if (!err)
 		err = edge_ops_start(e); /* operator: command queue and HTTP API */
@@ -273,6 +280,7 @@ void edge_stop(struct edge *e)
 	/* a plain stop keeps every announcement: the program keeps forwarding */
 	speaker_free(e->bgp);
 	edge_ops_stop(e); /* operator: before the snapshot and maps its threads read */
+	edge_fleet_stop(e); /* after the API, whose threads may be promoting through it */
 	prober_free(e->prober);
 	snapshot_slot_free(&e->snap);
 	health_free(&e->health);

@@ -22,6 +22,8 @@ struct edge_opts {
 	bool replace;
 };
 
+struct edge_fleet;
+
 struct edge {
 	struct edge_opts opts;
 	char pin_dir[256];
@@ -47,6 +49,7 @@ struct edge {
 	bool bird_connected; /* set from the BGP speaker */
 	struct speaker *bgp; /* NULL when BGP could not be set up (logged) */
 	uint64_t last_reload_ms, failovers, failovers_refused, last_failover_ms;
+	struct edge_fleet *fleet; /* NULL without a fleet: section */
 };
 
 /* lifecycle (edge.c) */
@@ -74,6 +77,9 @@ uint64_t edge_now_ms(void);
 /* operator commands and the API (commands.c) */
 /* Whether the persisted operator state has the edge drained (read before the maps open). */
 bool edge_ops_saved_drain(const struct edge *e);
+/* Where operator state of kind ext lives: $ANYEDGE_STATE_DIR or /var/lib/anyedge. */
+void edge_state_path(const struct edge *e, const char *ext, char *buf, size_t len);
+
 /* Re-apply persisted operator state (promotions, edge drain) before the first apply. */
 int edge_ops_restore(struct edge *e);
 /* The command queue and the HTTP API on policy api.listen; edge_ops_stop undoes both. */
@@ -82,5 +88,21 @@ void edge_ops_stop(struct edge *e);
 /* The loop: its cmdq fd is readable; and its heartbeat, once per turn. */
 void edge_ops_run(struct edge *e);
 void edge_ops_beat(struct edge *e);
+
+/* the fleet (edge_fleet.c): all no-ops without a fleet: section */
+/* The designations applied last, from disk, before the first apply: etcd may be down. */
+void edge_fleet_restore(struct edge *e);
+int edge_fleet_start(struct edge *e);
+void edge_fleet_stop(struct edge *e);
+/* The loop: readable when designations may have changed (-1 without a fleet). */
+int edge_fleet_fd(const struct edge *e);
+void edge_fleet_run(struct edge *e);
+/* This edge's view for its report, after each change and each tick. */
+void edge_fleet_report(struct edge *e);
+/* After a reload: the new policy's VIPs and limits; designations applied again. */
+void edge_fleet_reload(struct edge *e);
+struct fleet *edge_fleet(const struct edge *e);
+/* The epoch of the designation VIP v serves by (0: its primary, or no fleet). */
+int64_t edge_fleet_epoch(const struct edge *e, size_t v);
 
 #endif /* ANYEDGE_EDGE_H */

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "notify.h"
 
-enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP, EV_GUARD };
+enum { EV_SIGNAL, EV_PROBE, EV_KERNEL, EV_TICK, EV_CMD, EV_BGP, EV_GUARD, EV_FLEET };
 
 static int watch(int epfd, int fd, uint32_t tag)
 {
@@ -57,6 +57,8 @@ static int setup(struct edge *e)
 		err = watch(e->epfd, speaker_fd(e->bgp), EV_BGP);
 	if (!err)
 		err = watch(e->epfd, cmdq_fd(e->cmdq), EV_CMD); /* operator commands */
+	if (!err && e->fleet)
+		err = watch(e->epfd, edge_fleet_fd(e), EV_FLEET); /* the fleet's designations */
 	return err;
 }
 
@@ -114,6 +116,7 @@ static void on_tick(struct edge *e)
 	health_tick(&e->health, edge_now_ms());
 	/* probe latencies and timestamps move every round: refresh what readers see */
 	snapshot_publish(&e->snap, e);
+	edge_fleet_report(e);
 }
 
 /* The guard's next settle window end, on a one-shot monotonic timer (0 disarms). */
@@ -187,6 +190,9 @@ int edge_loop(struct edge *e)
 				break;
 			case EV_GUARD:
 				on_guard(e);
+				break;
+			case EV_FLEET:
+				edge_fleet_run(e);
 				break;
 			}
 		}

@@ -89,6 +89,7 @@ static void fill_vips(struct snapshot *s, const struct edge *e)
 		sv->serving = e->health.serving[v];
 		sv->n_regions = (uint8_t)p->vips[v].n_regions;
 		memcpy(sv->regions, p->vips[v].regions, sizeof(sv->regions));
+		sv->fleet_epoch = edge_fleet_epoch(e, v);
 	}
 }
 
@@ -187,6 +188,10 @@ int snapshot_publish(struct snapshot_slot *slot, const struct edge *e)
 	fill_vips(s, e);
 	fill_announce(s, e);
 	s->made_ms = wall(s, s->made_ms); /* announce penalties were decayed to the monotonic one */
+	if (edge_fleet(e)) {
+		s->has_fleet = true;
+		fleet_health(edge_fleet(e), &s->fleet);
+	}
 
 	old = rcu_xchg_pointer(&slot->cur, s);
 	if (old) {

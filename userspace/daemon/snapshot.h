@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fleet/fleet.h"
 #include "health.h"
 #include "policy.h"
 #include "probe.h"
@@ -41,6 +42,7 @@ struct snap_vip {
 	uint8_t serving; /* AE_NO_REGION for active-active */
 	uint8_t regions[AE_MAX_VIP_REGIONS]; /* the VIP's regions, in its order */
 	uint8_t n_regions;
+	int64_t fleet_epoch; /* the fleet designation it serves by; 0: its primary or no fleet */
 };
 
 struct snap_announce {
@@ -87,6 +89,8 @@ struct snapshot {
 	size_t n_announce;
 	struct snap_announce *announce;
 	struct snap_bgp bgp;
+	bool has_fleet; /* a fleet: section: fleet below is its health */
+	struct fleet_health fleet;
 };
 
 struct snapshot_slot {
