@@ -85,8 +85,8 @@ check "3-member etcd up in the upstream namespace" etcd_up
 mkdir -p "$S/opstate"
 for n in 1 2; do
 	# db may also move to ap-south here, so two promotions can conflict
-	sed -i 's/    regions: \[us-east, eu-west\]$/    regions: [us-east, eu-west, ap-south]/' \
-		"$S/edge$n.yaml"
+	sed -i -e 's/    regions: \[us-east, eu-west\]$/    regions: [us-east, eu-west, ap-south]/' \
+		-e 's/    primary: us-east$/    primary: us-east\n    auto_promote: fleet/' "$S/edge$n.yaml"
 	cat >>"$S/edge$n.yaml" <<EOF
 fleet:
   etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)]
@@ -94,6 +94,7 @@ fleet:
   members: [$LAB-edge1, $LAB-edge2]
   report_ttl: 3s
   request_timeout: 1s
+  promote_after: 2s
 EOF
 	start_edged "$n"
 done
@@ -217,5 +218,20 @@ sleep 1.5
 check "edge2 (cut off) keeps $before" [ "$(db_primary 2)" = "$before" ]
 ip -n "$LAB-e2" route del prohibit 198.18.0.8/29
 check "edge2 catches up when etcd is back" wait_both "$other" 10
+
+# 8. auto_promote: fleet: a majority sees us-east down for promote_after: exactly one epoch
+if [ "$(db_primary 1)" != us-east ]; then promote 1 "$(db_primary 1)" us-east true >/dev/null; fi
+check "db back on us-east everywhere" wait_both us-east 5
+ver() { ectl get "/anyedge/$LAB/serving/db" -w json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["version"])'; }
+v0=$(ver)
+set_state NOT_READY us1 us2
+check "auto-promoted: both edges serve db from eu-west" wait_both eu-west 15
+sleep 2
+n=$(cat "$S/edged1.log" "$S/edged2.log" | grep -c "auto-promoted (auto_promote: fleet)")
+check "exactly one edge committed it ($n)" [ "$n" -eq 1 ]
+v1=$(ver)
+check "one epoch: the designation changed once ($v0 -> $v1)" [ "$v1" -eq $((v0 + 1)) ]
+set_state "READY 0 active" us1 us2
 
 finish

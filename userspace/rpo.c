@@ -53,13 +53,12 @@ int rpo_check(const struct policy *p, size_t r, const struct rpo_region *rr, dou
 	return -EBUSY;
 }
 
-int rpo_auto_target(const struct policy *p, size_t v, size_t s, const struct rpo_region *regions)
+int rpo_next_target(const struct policy *p, size_t v, size_t s, const struct rpo_region *regions)
 {
 	const struct policy_vip *pv = &p->vips[v];
 	size_t k, at, t;
 
-	if (pv->mode != VIP_ACTIVE_PASSIVE || !pv->auto_promote_local || s >= p->n_regions ||
-	    !regions[s].proven_down)
+	if (pv->mode != VIP_ACTIVE_PASSIVE || s >= p->n_regions || !regions[s].proven_down)
 		return -1;
 	for (at = 0; at < pv->n_regions && pv->regions[at] != s; at++)
 		;
@@ -71,4 +70,9 @@ int rpo_auto_target(const struct policy *p, size_t v, size_t s, const struct rpo
 			return (int)t;
 	}
 	return -1;
+}
+
+int rpo_auto_target(const struct policy *p, size_t v, size_t s, const struct rpo_region *regions)
+{
+	return p->vips[v].auto_promote_local ? rpo_next_target(p, v, s, regions) : -1;
 }

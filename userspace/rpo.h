@@ -41,5 +41,9 @@ int rpo_check(const struct policy *p, size_t r, const struct rpo_region *rr, dou
  * (wrapping) that passes rpo_check at its policy limit. regions[] is indexed by region.
  */
 int rpo_auto_target(const struct policy *p, size_t v, size_t s, const struct rpo_region *regions);
+/* The rule itself, whoever holds the evidence: the same choice for any active-passive VIP v
+ * (auto_promote: fleet passes the fleet's majority view as regions[]).
+ */
+int rpo_next_target(const struct policy *p, size_t v, size_t s, const struct rpo_region *regions);
 
 #endif /* ANYEDGE_RPO_H */

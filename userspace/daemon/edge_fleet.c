@@ -14,7 +14,6 @@
 #include "files.h"
 #include "fleet/fleet.h"
 #include "log.h"
-#include "rpo.h"
 
 struct edge_fleet {
 	struct fleet *f;
@@ -53,16 +52,6 @@ static void policy_hash(const char *path, char out[20])
 	if (n >= 0)
 		snprintf(out, 20, "%016llx", (unsigned long long)h);
 	free(buf);
-}
-
-static double *max_lags(const struct policy *p)
-{
-	double *l = calloc(p->n_regions ? p->n_regions : 1, sizeof(*l));
-	size_t r;
-
-	for (r = 0; l && r < p->n_regions; r++)
-		l[r] = rpo_default_max_lag_s(p, r);
-	return l;
 }
 
 /* ---- the designations on disk: "serving VIP REGION EPOCH" lines ---- */
@@ -237,21 +226,15 @@ void edge_fleet_report(struct edge *e)
 int edge_fleet_start(struct edge *e)
 {
 	struct edge_fleet *ef;
-	double *lags;
 	int err;
 
 	if (!e->policy->fleet.enabled)
 		return 0;
 	ef = calloc(1, sizeof(*ef));
-	lags = max_lags(e->policy);
-	if (!ef || !lags) {
-		free(ef);
-		free(lags);
+	if (!ef)
 		return -ENOMEM;
-	}
 	policy_hash(e->opts.config, ef->policy_hash);
-	err = fleet_new(e->policy, lags, &ef->f);
-	free(lags);
+	err = fleet_new(e->policy, &ef->f);
 	if (!err)
 		err = fleet_start(ef->f);
 	if (err) {
@@ -279,15 +262,10 @@ void edge_fleet_stop(struct edge *e)
 
 void edge_fleet_reload(struct edge *e)
 {
-	double *lags;
-
 	if (!e->fleet)
 		return;
 	policy_hash(e->opts.config, e->fleet->policy_hash);
-	lags = max_lags(e->policy);
-	if (lags)
-		fleet_set_policy(e->fleet->f, e->policy, lags);
-	free(lags);
+	fleet_set_policy(e->fleet->f, e->policy);
 	/* the rebind may have put a VIP back on its primary: the fleet's word stands */
 	edge_fleet_run(e);
 	edge_fleet_report(e);

@@ -68,14 +68,54 @@ struct fleet_vip *fleet_vip_find(struct fleet *f, const char *name)
 	return NULL;
 }
 
-struct fleet_region *fleet_region_find(struct fleet *f, const char *name)
+struct fleet_policy *fleet_policy_get(struct fleet *f)
 {
-	size_t i;
+	struct fleet_policy *fp;
 
-	for (i = 0; i < f->n_regions; i++)
-		if (!strcmp(f->regions[i].name, name))
-			return &f->regions[i];
-	return NULL;
+	pthread_mutex_lock(&f->lock);
+	fp = f->pol;
+	fp->refs++;
+	pthread_mutex_unlock(&f->lock);
+	return fp;
+}
+
+static void fleet_policy_put_locked(struct fleet_policy *fp)
+{
+	if (fp && !--fp->refs) {
+		policy_free(fp->p);
+		free(fp);
+	}
+}
+
+void fleet_policy_put(struct fleet *f, struct fleet_policy *fp)
+{
+	pthread_mutex_lock(&f->lock);
+	fleet_policy_put_locked(fp);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* A region's state in a member's report, as rpo_region: up with its lag, and proven down when
+ * the member has seen it down for at least down_for_ms (its "since" is Unix time).
+ */
+void fleet_report_region(struct json_object *report, const char *region, uint64_t now_ms,
+			 uint32_t down_for_ms, struct rpo_region *rr)
+{
+	struct json_object *regions, *r, *v;
+	int64_t since;
+
+	memset(rr, 0, sizeof(*rr));
+	if (!report || !json_object_object_get_ex(report, "regions", &regions) ||
+	    !json_object_object_get_ex(regions, region, &r))
+		return;
+	rr->up = json_object_object_get_ex(r, "up", &v) && json_object_get_boolean(v);
+	if (json_object_object_get_ex(r, "replica_lag_seconds", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		rr->has_lag = true;
+		rr->lag_s = json_object_get_double(v);
+	}
+	since = json_object_object_get_ex(r, "since", &v) ? json_object_get_int64(v) : 0;
+	/* never seen change (since 0): starting, not proven down */
+	rr->proven_down = !rr->up && since > 0 && now_ms >= (uint64_t)since + down_for_ms;
 }
 
 bool fleet_desig_take(struct fleet *f, const char *vip, const struct fleet_desig *d)
@@ -100,22 +140,37 @@ void fleet_notify(struct fleet *f)
 
 /* ---- the policy copy ---- */
 
-static int policy_copy(struct fleet *f, const struct policy *p, const double *max_lag_s)
+static void quiet(void *ctx, const char *file, unsigned int line, unsigned int col, const char *msg)
 {
-	struct fleet_vip *nv, *old;
-	struct fleet_region *nr;
-	size_t i, k;
+}
 
-	nv = calloc(p->n_vips ? p->n_vips : 1, sizeof(*nv));
-	nr = calloc(p->n_regions ? p->n_regions : 1, sizeof(*nr));
-	if (!nv || !nr) {
-		free(nv);
-		free(nr);
+static int policy_copy(struct fleet *f, const struct policy *loaded)
+{
+	struct fleet_policy *fp, *old_pol;
+	struct fleet_vip *nv, *old;
+	const struct policy *p;
+	size_t i, k;
+	int err;
+
+	fp = calloc(1, sizeof(*fp));
+	if (!fp)
 		return -ENOMEM;
+	/* our own copy from the same file; a file changed meanwhile must still be the same edge */
+	err = policy_load(loaded->path, &fp->p, quiet, NULL);
+	if (!err && (strcmp(fp->p->edge.name, loaded->edge.name) ||
+		     memcmp(&fp->p->fleet, &loaded->fleet, sizeof(loaded->fleet))))
+		err = -ESTALE;
+	if (err) {
+		policy_free(fp->p);
+		free(fp);
+		return err;
 	}
-	for (i = 0; i < p->n_regions; i++) {
-		snprintf(nr[i].name, sizeof(nr[i].name), "%s", p->regions[i].name);
-		nr[i].max_lag_s = max_lag_s ? max_lag_s[i] : INFINITY;
+	fp->refs = 1;
+	p = fp->p;
+	nv = calloc(p->n_vips ? p->n_vips : 1, sizeof(*nv));
+	if (!nv) {
+		fleet_policy_put_locked(fp);
+		return -ENOMEM;
 	}
 	for (i = 0; i < p->n_vips; i++) {
 		const struct policy_vip *pv = &p->vips[i];
@@ -138,21 +193,27 @@ static int policy_copy(struct fleet *f, const struct policy *p, const double *ma
 			nv[i].d = old->d;
 	}
 	free(f->vips);
-	free(f->regions);
 	f->vips = nv;
 	f->n_vips = p->n_vips;
-	f->regions = nr;
-	f->n_regions = p->n_regions;
+	old_pol = f->pol;
+	f->pol = fp;
+	fleet_policy_put_locked(old_pol);
 	pthread_mutex_unlock(&f->lock);
 	return 0;
 }
 
-int fleet_set_policy(struct fleet *f, const struct policy *p, const double *max_lag_s)
+int fleet_set_policy(struct fleet *f, const struct policy *p)
 {
-	return policy_copy(f, p, max_lag_s);
+	int err = policy_copy(f, p);
+
+	if (err)
+		pr_warn("fleet %s: the reloaded policy was not taken (%s); promotions go on with "
+			"the one before\n",
+			f->name, strerror(-err));
+	return err;
 }
 
-int fleet_new(const struct policy *p, const double *max_lag_s, struct fleet **out)
+int fleet_new(const struct policy *p, struct fleet **out)
 {
 	const struct policy_fleet *pf = &p->fleet;
 	struct fleet *f;
@@ -190,7 +251,7 @@ int fleet_new(const struct policy *p, const double *max_lag_s, struct fleet **ou
 	if (!err)
 		err = etcd_new(f->eps, f->n_eps, f->timeout_ms, &f->wc);
 	if (!err)
-		err = policy_copy(f, p, max_lag_s);
+		err = policy_copy(f, p);
 	if (err) {
 		fleet_free(f);
 		return err;
@@ -377,6 +438,133 @@ static void take_read(struct fleet *f, const struct etcd_kvs *kvs)
 		fleet_notify(f);
 }
 
+/* Per region, what a majority of the members' live reports say: proven down (for at least
+ * promote_after), or fit with a lag a majority is within. The auto rule (rpo_next_target)
+ * then decides on that view exactly as auto_promote: local does on one edge's.
+ */
+static void majority_view(struct fleet *f, const struct policy *p, const struct etcd_kvs *kvs,
+			  struct rpo_region *view)
+{
+	struct json_object *reps[POLICY_FLEET_MAX_MEMBERS] = { 0 };
+	uint32_t need = (uint32_t)(f->n_members / 2 + 1), down, n_lags, i, j;
+	double lags[POLICY_FLEET_MAX_MEMBERS], x;
+	char key[FLEET_KEY_MAX];
+	uint64_t now = real_ms();
+	struct rpo_region rr;
+	size_t m, k, r;
+
+	for (m = 0; m < f->n_members; m++) {
+		fleet_key(f, "report", f->members[m].name, key, sizeof(key));
+		for (k = 0; k < kvs->n && !reps[m]; k++)
+			if (!strcmp(kvs->kv[k].key, key))
+				reps[m] = json_tokener_parse(kvs->kv[k].value);
+	}
+	for (r = 0; r < p->n_regions && r < AE_MAX_REGIONS; r++) {
+		down = n_lags = 0;
+		for (m = 0; m < f->n_members; m++) {
+			if (!reps[m])
+				continue;
+			fleet_report_region(reps[m], p->regions[r].name, now, f->promote_after_ms,
+					    &rr);
+			down += rr.proven_down;
+			if (rr.up && rr.has_lag)
+				lags[n_lags++] = rr.lag_s;
+		}
+		/* the need-th smallest lag: a majority sees the region at most this far behind */
+		for (i = 1; i < n_lags; i++)
+			for (j = i; j > 0 && lags[j - 1] > lags[j]; j--) {
+				x = lags[j];
+				lags[j] = lags[j - 1];
+				lags[j - 1] = x;
+			}
+		memset(&view[r], 0, sizeof(view[r]));
+		view[r].proven_down = down >= need;
+		view[r].up = view[r].has_lag = n_lags >= need;
+		view[r].lag_s = n_lags >= need ? lags[need - 1] : 0;
+	}
+	for (m = 0; m < f->n_members; m++)
+		json_object_put(reps[m]);
+}
+
+/* auto_promote: fleet. Every edge may find the same thing at once: all swap against the same
+ * revision of the designation, so one commits and the others lose quietly: one epoch.
+ */
+static void auto_promote(struct fleet *f, const struct etcd_kvs *kvs)
+{
+	struct fleet_policy *fp = fleet_policy_get(f);
+	const struct policy *p = fp->p;
+	struct rpo_region view[AE_MAX_REGIONS];
+	struct fleet_desig d, cur;
+	struct etcd_cas op;
+	char key[FLEET_KEY_MAX], nonce[96];
+	struct json_object *o;
+	const char *val;
+	int64_t mod, rev = 0;
+	bool ok, viewed = false;
+	size_t v, k;
+	int s, t, err;
+
+	for (v = 0; v < p->n_vips && v < AE_MAX_VIPS; v++) {
+		if (!p->vips[v].auto_promote_fleet || p->vips[v].mode != VIP_ACTIVE_PASSIVE)
+			continue;
+		if (!viewed) {
+			majority_view(f, p, kvs, view);
+			viewed = true;
+		}
+		fleet_key(f, "serving", p->vips[v].name, key, sizeof(key));
+		mod = 0;
+		memset(&cur, 0, sizeof(cur));
+		for (k = 0; k < kvs->n; k++)
+			if (!strcmp(kvs->kv[k].key, key) && !fleet_desig_parse(&kvs->kv[k], &cur))
+				mod = kvs->kv[k].mod_revision;
+		s = mod ? policy_region_index(p, cur.region) : p->vips[v].primary;
+		if (s < 0)
+			continue;
+		t = rpo_next_target(p, v, (size_t)s, view);
+		if (t < 0)
+			continue;
+		snprintf(nonce, sizeof(nonce), "%s-auto-%lld", f->edge, (long long)mod);
+		o = json_object_new_object();
+		json_object_object_add(o, "region", json_object_new_string(p->regions[t].name));
+		json_object_object_add(o, "from", json_object_new_string(p->regions[s].name));
+		json_object_object_add(o, "by", json_object_new_string(f->edge));
+		json_object_object_add(o, "at", json_object_new_int64((int64_t)real_ms()));
+		json_object_object_add(o, "auto", json_object_new_boolean(true));
+		json_object_object_add(o, "id", json_object_new_string(nonce));
+		val = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		op = (struct etcd_cas){
+			.key = key, .mod_revision = mod, .value = val, .value_len = strlen(val)
+		};
+		err = etcd_cas(f->wc, &op, 1, &ok, &rev, NULL);
+		json_object_put(o);
+		if (err || !ok) {
+			/* lost to another edge, or etcd failed: the next read shows which */
+			pr_debug("fleet %s: vip %s: auto-promotion not committed here (%s)\n",
+				 f->name, p->vips[v].name,
+				 err ? etcd_error(f->wc) : "lost the race");
+			continue;
+		}
+		pr_warn("fleet %s: vip %s auto-promoted (auto_promote: fleet) from %s to %s at epoch "
+			"%lld: a majority of members see %s down for %.1f s and %s fit\n",
+			f->name, p->vips[v].name, p->regions[s].name, p->regions[t].name,
+			(long long)rev, p->regions[s].name, f->promote_after_ms / 1000.0,
+			p->regions[t].name);
+		memset(&d, 0, sizeof(d));
+		snprintf(d.region, sizeof(d.region), "%s", p->regions[t].name);
+		snprintf(d.from, sizeof(d.from), "%s", p->regions[s].name);
+		snprintf(d.by, sizeof(d.by), "%s", f->edge);
+		d.epoch = rev;
+		d.at_ms = real_ms();
+		pthread_mutex_lock(&f->lock);
+		f->health.promotions++;
+		ok = fleet_desig_take(f, p->vips[v].name, &d);
+		pthread_mutex_unlock(&f->lock);
+		if (ok)
+			fleet_notify(f);
+	}
+	fleet_policy_put(f, fp);
+}
+
 static void worker_round(struct fleet *f)
 {
 	struct etcd_kvs kvs;
@@ -398,6 +586,7 @@ static void worker_round(struct fleet *f)
 		return;
 	}
 	take_read(f, &kvs);
+	auto_promote(f, &kvs);
 	etcd_kvs_free(&kvs);
 }
 
@@ -525,7 +714,8 @@ void fleet_free(struct fleet *f)
 	json_object_put(f->report);
 	free(f->last_put);
 	free(f->vips);
-	free(f->regions);
+	if (f->pol)
+		fleet_policy_put_locked(f->pol);
 	if (f->efd >= 0)
 		close(f->efd);
 	pthread_cond_destroy(&f->wake);

@@ -40,10 +40,8 @@ struct fleet_health {
 	uint64_t rounds, failures, promotions, promotions_refused, promotions_lost;
 };
 
-/* Per region of the policy: the replica-lag limit a promotion to it is held to (s; INFINITY:
- * none, but the lag must be known).
- */
-int fleet_new(const struct policy *p, const double *max_lag_s, struct fleet **out);
+/* The fleet keeps its own copy of the policy, loaded again from p->path. */
+int fleet_new(const struct policy *p, struct fleet **out);
 int fleet_start(struct fleet *f);
 /* Stop the threads (within ~1 s) and revoke the report's lease: the others see us gone. */
 void fleet_free(struct fleet *f);
@@ -54,7 +52,7 @@ void fleet_free(struct fleet *f);
 int fleet_fd(const struct fleet *f);
 void fleet_ack(struct fleet *f);
 /* A reloaded policy (same fleet name and endpoints: those need a restart). */
-int fleet_set_policy(struct fleet *f, const struct policy *p, const double *max_lag_s);
+int fleet_set_policy(struct fleet *f, const struct policy *p);
 /* This edge's view for its report; the worker puts it within a second. Takes ownership. */
 void fleet_set_report(struct fleet *f, struct json_object *report);
 /* The designation of VIP name: 0 with *d filled; -EAGAIN while etcd has never been read since

@@ -9,6 +9,7 @@
 
 #include "etcd_client.h"
 #include "fleet.h"
+#include "rpo.h"
 
 #define FLEET_KEY_MAX 192
 #define FLEET_ROUND_MS 1000 /* lease keepalive, report and a full read: once a second */
@@ -23,9 +24,12 @@ struct fleet_vip {
 	struct fleet_desig d; /* as etcd last said */
 };
 
-struct fleet_region {
-	char name[POLICY_NAME_MAX];
-	double max_lag_s;
+/* The fleet's own copy of the policy, loaded from the same file: the API's threads may hold it
+ * through a promotion while the loop reloads. Freed with its last reference.
+ */
+struct fleet_policy {
+	struct policy *p;
+	unsigned int refs;
 };
 
 /* A member's report as last read: NULL when it has none (its lease expired: not live). */
@@ -53,8 +57,7 @@ struct fleet {
 	pthread_t worker, watcher;
 	struct fleet_vip *vips;
 	size_t n_vips;
-	struct fleet_region *regions;
-	size_t n_regions;
+	struct fleet_policy *pol;
 	struct fleet_member members[POLICY_FLEET_MAX_MEMBERS];
 	bool read_once; /* etcd has answered since start: its designations stand */
 	struct fleet_health health;
@@ -78,6 +81,11 @@ bool fleet_desig_take(struct fleet *f, const char *vip, const struct fleet_desig
 /* Wake the loop: designations may have changed. */
 void fleet_notify(struct fleet *f);
 struct fleet_vip *fleet_vip_find(struct fleet *f, const char *name);
-struct fleet_region *fleet_region_find(struct fleet *f, const char *name);
+/* A reference to the current policy copy; fleet_policy_put when done. */
+struct fleet_policy *fleet_policy_get(struct fleet *f);
+void fleet_policy_put(struct fleet *f, struct fleet_policy *fp);
+/* The evidence a member's report gives for region (name): for rpo_check and the auto rule. */
+void fleet_report_region(struct json_object *report, const char *region, uint64_t now_ms,
+			 uint32_t down_for_ms, struct rpo_region *rr);
 
 #endif /* ANYEDGE_FLEET_IMPL_H */

@@ -60,38 +60,13 @@ static void answer_etcd(struct fleet_answer *a, struct etcd *c, int err, const c
 		       "nothing promoted; every edge keeps its current serving region");
 }
 
-/* In a member's report: is region up with a known lag within max_s? why says what it saw. */
-static bool report_sees(struct json_object *rep, const char *region, double max_s, char *why,
-			size_t len)
-{
-	struct json_object *regions, *r, *v;
-	double lag;
-
-	if (!json_object_object_get_ex(rep, "regions", &regions) ||
-	    !json_object_object_get_ex(regions, region, &r)) {
-		snprintf(why, len, "%s unknown", region);
-		return false;
-	}
-	if (!json_object_object_get_ex(r, "up", &v) || !json_object_get_boolean(v)) {
-		snprintf(why, len, "%s down", region);
-		return false;
-	}
-	if (!json_object_object_get_ex(r, "replica_lag_seconds", &v) ||
-	    json_object_is_type(v, json_type_null)) {
-		snprintf(why, len, "%s up, replica lag unknown", region);
-		return false;
-	}
-	lag = json_object_get_double(v);
-	snprintf(why, len, "%s up, lag %.1f s", region, lag);
-	return isinf(max_s) || lag <= max_s;
-}
-
 /* How many configured members' live reports see the target fit; details into why. */
-static uint32_t count_seeing(struct fleet *f, const struct etcd_kvs *kvs, const char *target,
-			     double max_s, char *why, size_t len)
+static uint32_t count_seeing(struct fleet *f, const struct policy *p, const struct etcd_kvs *kvs,
+			     int target, double max_s, char *why, size_t len)
 {
-	char w[128], key[FLEET_KEY_MAX];
+	char w[160], key[FLEET_KEY_MAX];
 	struct json_object *rep;
+	struct rpo_region rr;
 	uint32_t yes = 0;
 	size_t m, i;
 
@@ -103,8 +78,10 @@ static uint32_t count_seeing(struct fleet *f, const struct etcd_kvs *kvs, const 
 				rep = json_tokener_parse(kvs->kv[i].value);
 		if (!rep) {
 			snprintf(w, sizeof(w), "no live report");
-		} else if (report_sees(rep, target, max_s, w, sizeof(w))) {
-			yes++;
+		} else {
+			/* the one RPO rule (rpo.c), on what this member sees */
+			fleet_report_region(rep, p->regions[target].name, 0, 0, &rr);
+			yes += !rpo_check(p, (size_t)target, &rr, max_s, w, sizeof(w));
 		}
 		append(why, len, "%s%s: %s", m ? "; " : "", f->members[m].name, w);
 		json_object_put(rep);
@@ -204,8 +181,9 @@ static int swap(struct fleet *f, struct etcd *c, struct move *mv, size_t n, bool
 	return etcd_cas(c, ops, n, ok, rev, now);
 }
 
-static void promote(struct fleet *f, struct etcd *c, struct fleet_vip *vips, size_t n_vips,
-		    const struct fleet_promote_req *r, double max_s, struct fleet_answer *a)
+static void promote(struct fleet *f, struct etcd *c, const struct policy *p, struct fleet_vip *vips,
+		    size_t n_vips, const struct fleet_promote_req *r, double max_s,
+		    struct fleet_answer *a)
 {
 	struct move mv[PROMOTE_MAX_VIPS];
 	struct etcd_kvs kvs, now = { 0 };
@@ -263,13 +241,13 @@ static void promote(struct fleet *f, struct etcd *c, struct fleet_vip *vips, siz
 		goto out;
 	}
 	if (!r->force) {
-		yes = count_seeing(f, &kvs, r->target, max_s, seen, sizeof(seen));
+		yes = count_seeing(f, p, &kvs, policy_region_index(p, r->target), max_s, seen,
+				   sizeof(seen));
 		if (yes < need) {
 			answer(a, 409,
-			       "refused: %u of %zu members see %s up within %.1f s of replica lag, "
-			       "%u needed (%s); force to promote anyway",
-			       yes, f->n_members, r->target, isinf(max_s) ? INFINITY : max_s, need,
-			       seen);
+			       "refused: %u of %zu members see %s fit to take writes, %u needed "
+			       "(%s); force to promote anyway",
+			       yes, f->n_members, r->target, need, seen);
 			pthread_mutex_lock(&f->lock);
 			f->health.promotions_refused++;
 			pthread_mutex_unlock(&f->lock);
@@ -330,9 +308,9 @@ static void promote(struct fleet *f, struct etcd *c, struct fleet_vip *vips, siz
 	else
 		answer(a, 200,
 		       "%s promoted from %s to %s fleet-wide at epoch %lld: %u of %zu members see "
-		       "%s up within %.1f s of replica lag (%s)",
+		       "%s fit (%s)",
 		       names, r->source, r->target, (long long)rev, yes, f->n_members, r->target,
-		       max_s, seen);
+		       seen);
 	pr_warn("fleet %s: %s\n", f->name, a->msg);
 out:
 	for (i = 0; i < n; i++)
@@ -343,28 +321,28 @@ out:
 
 void fleet_promote(struct fleet *f, const struct fleet_promote_req *r, struct fleet_answer *a)
 {
+	struct fleet_policy *fp = fleet_policy_get(f);
+	const struct policy *p = fp->p;
 	struct fleet_vip *vips = NULL;
-	struct fleet_region *t;
 	struct etcd *c = NULL;
 	size_t n_vips = 0;
-	double max_s = 0;
-	int err;
+	double max_s;
+	int s, t, err;
 
 	memset(a, 0, sizeof(*a));
-	/* a copy of the policy's view: the loop may swap it (reload) while etcd answers */
-	pthread_mutex_lock(&f->lock);
-	t = fleet_region_find(f, r->target);
-	if (!t || !fleet_region_find(f, r->source)) {
-		pthread_mutex_unlock(&f->lock);
-		answer(a, 422, "unknown region \"%s\"", t ? r->source : r->target);
-		return;
+	s = policy_region_index(p, r->source);
+	t = policy_region_index(p, r->target);
+	if (s < 0 || t < 0) {
+		answer(a, 422, "unknown region \"%s\"", s < 0 ? r->source : r->target);
+		goto out;
 	}
-	if (!strcmp(r->source, r->target)) {
-		pthread_mutex_unlock(&f->lock);
+	if (s == t) {
 		answer(a, 422, "source and target are the same region");
-		return;
+		goto out;
 	}
-	max_s = isnan(r->max_lag_s) ? t->max_lag_s : r->max_lag_s;
+	max_s = isnan(r->max_lag_s) ? rpo_default_max_lag_s(p, (size_t)t) : r->max_lag_s;
+	/* the VIPs by name, as this edge's copy has them: the loop may swap it meanwhile */
+	pthread_mutex_lock(&f->lock);
 	vips = malloc((f->n_vips ? f->n_vips : 1) * sizeof(*vips));
 	if (vips) {
 		memcpy(vips, f->vips, f->n_vips * sizeof(*vips));
@@ -373,16 +351,18 @@ void fleet_promote(struct fleet *f, const struct fleet_promote_req *r, struct fl
 	pthread_mutex_unlock(&f->lock);
 	if (!vips) {
 		answer(a, 500, "out of memory");
-		return;
+		goto out;
 	}
 	err = etcd_new(f->eps, f->n_eps, f->timeout_ms, &c);
 	if (err)
 		answer(a, 500, "etcd client: %s", strerror(-err));
 	else
-		promote(f, c, vips, n_vips, r, max_s, a);
+		promote(f, c, p, vips, n_vips, r, max_s, a);
+out:
 	if (a->status != 200)
 		pr_warn("fleet %s: promotion %s -> %s refused (%d): %s\n", f->name, r->source,
 			r->target, a->status, a->msg);
 	etcd_free(c);
 	free(vips);
+	fleet_policy_put(f, fp);
 }
