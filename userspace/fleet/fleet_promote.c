@@ -49,7 +49,8 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 /* 503 for what etcd said: no leader, unreachable, or no answer in time. */
 static void answer_etcd(struct fleet_answer *a, struct etcd *c, int err, const char *what)
 {
-	const char *kind = err == -EAGAIN	? "etcd has no leader (quorum lost)" :
+	const char *kind = err == -EAGAIN ?
+				   "etcd has no leader (quorum lost or an election under way)" :
 			   err == -ECONNREFUSED ? "etcd is unreachable" :
 			   err == -ETIMEDOUT	? "etcd did not answer in time" :
 						  "etcd failed";
