@@ -8,8 +8,10 @@
 #   4. edge1 loses every region it may serve (its policy lets web use only eu-west and
 #      us-east): its BIRD withdraws, the upstream's route moves to edge2, clients keep being
 #      served through edge2;
-#   5. the active-passive db VIP is promoted with `anyedge failover`: refused for replica lag,
-#      then accepted, on both edges.
+#   5. the active-passive db VIP is promoted with one `anyedge failover`, fleet-wide: the two
+#      edges agree through a 3-member etcd (in the upstream's namespace): refused while a
+#      majority of the edges' reports show too much replica lag, then committed once and
+#      applied by both edges.
 # Ends with the measured RTO figures. KEEP=1 leaves the lab up; DEMO_ASSERT=1 (the tests) also
 # checks every claim and exits non-zero when one fails.
 set -u
@@ -22,6 +24,11 @@ export LAB_EDGE1_WEB_REGIONS="[eu-west, us-east]"
 S=/run/anyedge-lab/$LAB
 A=$B/anyedge
 . scripts/lab-lib.sh
+. scripts/etcd-lab.sh
+ETCD_NS=$LAB-up
+ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
+ETCD_PORT=2379
+ETCD_DIR=
 ASSERT=${DEMO_ASSERT:-0}
 claims=0 broken=0
 
@@ -75,9 +82,11 @@ api() { # EDGE CLI-ARGS...
 
 teardown() {
 	# for the tests: every PID the lab recorded, to check none outlives the teardown
-	[ -n "${DEMO_PIDS_OUT:-}" ] && cat "$S"/*.pid >"$DEMO_PIDS_OUT" 2>/dev/null
+	[ -n "${DEMO_PIDS_OUT:-}" ] && cat "$S"/*.pid "${ETCD_DIR:-/nonexistent}"/*.pid \
+		>"$DEMO_PIDS_OUT" 2>/dev/null
 	[ -f "$S/monitor.pid" ] && kill "$(cat "$S/monitor.pid")" 2>/dev/null
 	stop_lab
+	[ -n "$ETCD_DIR" ] && etcd_down
 }
 
 say "building the lab $LAB: two clients, an upstream router, two edges, three regions"
@@ -86,6 +95,17 @@ sh scripts/lab.sh up >/dev/null || { teardown; exit 1; }
 trap 'exit 1' INT TERM
 ip -n "$LAB-up" -ts monitor route >"$S/monitor.txt" 2>&1 &
 echo $! >"$S/monitor.pid"
+# the fleet's etcd: three members on the upstream, which both edges reach over their uplinks
+ETCD_DIR=$(mktemp -d /tmp/anyedge-demo-etcd.XXXXXX)
+for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo; done
+etcd_up >/dev/null || { say "etcd did not come up"; exit 1; }
+for n in 1 2; do
+	cat >>"$S/edge$n.yaml" <<EOF
+fleet: {etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)], name: $LAB,
+        members: [$LAB-edge1, $LAB-edge2], report_ttl: 3s, request_timeout: 1s}
+EOF
+done
+say "etcd up: 3 members on the upstream ($ETCD_HOSTS)"
 start_edged 1
 start_edged 2
 say "anyedged started on edge1 (eu-west) and edge2 (us-east); waiting for probes and BGP"
@@ -153,22 +173,34 @@ done
 say "   the upstream routes the VIP through $(edge_of_route) again"
 
 echo
-say "5. the active-passive db VIP (192.0.2.2, primary us-east) is promoted to eu-west"
+say "5. the active-passive db VIP (192.0.2.2, primary us-east) is promoted to eu-west, fleet-wide"
 set_state "READY 8 active" eu1 eu2
-sleep 2.5
-say "   eu-west's replicas report 8 s of replica lag; promote with --max-lag 5:"
+sleep 3.5
+say "   eu-west's replicas report 8 s of replica lag; one command on edge1, --max-lag 5:"
 out=$(api 1 failover --from us-east --to eu-west --max-lag 5 2>&1)
 rc=$?
-echo "$out" | sed 's/^/          edge1: /'
-claim "promotion refused for replica lag" [ $rc -ne 0 ]
+echo "$out" | fold -s -w 90 | sed 's/^/          edge1: /'
+claim "promotion refused: no majority of the edges' reports sees eu-west fit" [ $rc -ne 0 ]
 set_state "READY 1 active" eu1 eu2
-sleep 2.5
-say "   lag down to 1 s; promote on every edge (two edges must never split writes):"
-ok=0
-for n in 1 2; do
-	api $n failover --from us-east --to eu-west --max-lag 5 2>&1 | sed "s/^/          edge$n: /"
-	ok=$((ok + 1))
-done
+sleep 3.5
+say "   lag down to 1 s; the same one command on edge1 promotes for the whole fleet:"
+mark 1
+m2=$(wc -l <"$S/edged2.log")
+out=$(api 1 failover --from us-east --to eu-west --max-lag 5 2>&1)
+rc=$?
+echo "$out" | fold -s -w 90 | sed 's/^/          edge1: /'
+claim "promotion committed in etcd" [ $rc -eq 0 ]
+at=$(ectl get "/anyedge/$LAB/serving/db" --print-value-only 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["at"])' 2>/dev/null || echo 0)
+wait_log "vip db now served from eu-west" 3 1
+t1=$(log_ms "vip db now served from eu-west" 1)
+mark_at=$m2
+wait_log "vip db now served from eu-west" 3 2
+t2=$(log_ms "vip db now served from eu-west" 2)
+say "   applied by edge1 $((t1 - at)) ms and by edge2 $((t2 - at)) ms after the commit"
+claim "both edges applied it within 1 s of the commit" \
+	sh -c "[ $t1 -gt 0 ] && [ $t2 -gt 0 ] && [ $((t1 - at)) -lt 1000 ] && [ $((t2 - at)) -lt 1000 ]"
+api 2 fleet 2>&1 | sed 's/^/          edge2: /'
 db=$(ip netns exec "$LAB-cus" curl -s -m 1 http://192.0.2.2:5432/ 2>/dev/null)
 say "   US client -> db 192.0.2.2:5432 served by $db"
 claim "db served by eu-west after the promotion" sh -c "case '$db' in eu-west/*) ;; *) exit 1 ;; esac"
@@ -181,6 +213,8 @@ printf '          %-58s %8s\n' "eu-west recovers -> EU client back on eu-west" "
 printf '          %-58s %8s\n' "edge1's regions fail -> edge1 decides to withdraw" "$((t_dec - t_fail))"
 printf '          %-58s %8s\n' "edge1 decides -> upstream route moves to edge2" "$((t_route - t_dec))"
 printf '          %-58s %8s\n' "edge1's regions fail -> EU client served through edge2" "$((t_served - t_fail))"
+printf '          %-58s %8s\n' "db promoted in etcd -> applied by edge1" "$((t1 - at))"
+printf '          %-58s %8s\n' "db promoted in etcd -> applied by edge2" "$((t2 - at))"
 
 if [ "${KEEP:-0}" = 1 ]; then
 	cat <<EOF
@@ -193,7 +227,9 @@ The lab stays up (KEEP=1). To look around:
   birdc -s $S/bird-e1.ctl show protocols               # edge1's BIRD
   echo NOT_READY > $S/eu1.state                        # fail a backend's health endpoint
   logs: $S/edged1.log $S/edged2.log
-Tear it down with: LAB=$LAB sh scripts/lab.sh down   (and kill the anyedged PIDs in $S/edged*.pid)
+  ip netns exec $LAB-e2 $A fleet --config $S/edge2.yaml  # the fleet as edge2 sees it
+Tear it down with: LAB=$LAB sh scripts/lab.sh down   (and kill the anyedged PIDs in $S/edged*.pid
+and the etcd PIDs in $ETCD_DIR/m*.pid, then remove $ETCD_DIR)
 EOF
 fi
 [ "$ASSERT" = 1 ] && echo "$((claims - broken)) passed, $broken failed"

@@ -9,7 +9,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 . "$top/tests/lib.sh"
-require bird birdc ethtool nsenter curl
+require bird birdc ethtool nsenter curl etcd etcdctl
 lab=ae$$m
 pids=$(mktemp /tmp/t_demo.XXXXXX)
 trap 'rm -f "$pids"' EXIT

@@ -19,7 +19,7 @@ cd "$top" || exit 1
 export LAB=fl$$ B
 S=/run/anyedge-lab/$LAB
 . tests/lib.sh
-. tests/fleet-lib.sh
+. scripts/etcd-lab.sh
 require ethtool nsenter curl python3 etcd etcdctl
 
 ETCD_DIR=$(mktemp -d /tmp/anyedge-fleet.XXXXXX)

@@ -8,7 +8,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 . tests/lib.sh
-. tests/fleet-lib.sh
+. scripts/etcd-lab.sh
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || skip "no etcd (scripts/deps.sh)"
 [ -x "$B/tests/etcd_client_test" ] || skip "no $B/tests/etcd_client_test: run make first"
 

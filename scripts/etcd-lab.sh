@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# A 3-member etcd cluster for the fleet tests (Debian's etcd 3.4), sourced after tests/lib.sh.
+# A 3-member etcd cluster for the fleet tests and the demo (Debian's etcd 3.4), sourced.
 # Needs ETCD_DIR (a per-run temp folder, removed by etcd_down), ETCD_HOSTS (three addresses,
 # one per member), ETCD_PORT (the first of six ports) and optionally ETCD_NS (a namespace the
 # members run in). Members are started and killed by PID only.
