@@ -42,3 +42,10 @@ $(B)/tests/probe_bench: $(B)/obj/tests/probe_bench.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# LD_PRELOAD shim stepping one process's wall clock (tests/t_guard.sh: timers stay monotonic).
+TEST_BINS += $(B)/tests/libwallshift.so
+$(B)/tests/libwallshift.so: tests/wallshift.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared $< -ldl -o $@

@@ -9,12 +9,14 @@
 #   - every backend of both regions answering 503 at once: the guard holds (all_regions_failed,
 #     in the log, the state API and the metrics), web stays announced, app served as before;
 #   - eu-west answering 503 with system_mode: draining drains (no backend down, new app flows to
-#     us-east, web announced); a plain 503 fails (eu-west down, web withdrawn).
+#     us-east, web announced); a plain 503 fails (eu-west down, web withdrawn);
+#   - the daemon's wall clock stepped back an hour during the hold-down (tests/wallshift.c, an
+#     LD_PRELOAD shim; the machine's clock is untouched): web is re-announced on time.
 set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-export LAB=ae$$k LAB_BGP=1 LAB_TOPO=guard LAB_HOLD_DOWN=1s B
+export LAB=ae$$k LAB_BGP=1 LAB_TOPO=guard LAB_HOLD_DOWN=3s B
 S=/run/anyedge-lab/$LAB
 URL=http://127.0.0.1:9181
 . tests/lib.sh
@@ -68,7 +70,12 @@ EU="eu1 eu2 eu3"
 
 sh scripts/lab.sh up || { echo "t_guard: lab did not come up"; exit 1; }
 check "policy has no safety key" sh -c "! grep -q safety $S/edge1.yaml && grep -q 'interval: 200ms' $S/edge1.yaml"
-start_edged 1
+# start_edged, with the wall-clock shim for step 4
+echo 0 >"$S/wallshift"
+WALLSHIFT_FILE=$S/wallshift LD_PRELOAD=$B/tests/libwallshift.so ANYEDGE_STATE_DIR=$S/opstate \
+	nsenter --net=/run/netns/"$LAB-e1" "$B/anyedged" --config "$S/edge1.yaml" \
+	>>"$S/edged1.log" 2>&1 &
+echo $! >"$S/edged1.pid"
 check "daemon attached" wait_log "attached to up1 in (native|generic) mode" 5
 check "web announced at the upstream" wait_upstream 192.0.2.1/32 present 10
 check "app announced at the upstream" wait_upstream 192.0.2.2/32 present 5
@@ -131,6 +138,24 @@ set_state "DEGRADED - active replica broken" $EU
 check "plain 503: eu-west down" wait_log "region eu-west down: 0 of 3 backends passing" 5
 check "plain 503: the error text in the evidence" grep -q "HTTP 503: replica broken" "$S/edged1.log"
 check "plain 503: web withdrawn" wait_upstream 192.0.2.1/32 absent 3
+
+# 4. timers on CLOCK_MONOTONIC: an NTP step back of an hour during the hold-down moves nothing
+mark
+set_state "READY 0 active" $EU
+check "hold-down started" wait_log "bgp: web hold" 5
+echo -3600 >"$S/wallshift"
+t0=$(now_ms)
+if wait_upstream 192.0.2.1/32 present 10; then
+	dt=$(($(now_ms) - t0))
+	echo "web re-announced $dt ms after the wall clock stepped back 1 h (hold-down 3 s)"
+	check "re-announced within the 3 s hold-down + 1 s" [ "$dt" -le 4000 ]
+else
+	bad "web not re-announced: the hold-down followed the wall clock"
+fi
+# the precondition: the daemon's wall clock did step (its log lines are an hour behind)
+skew=$(($(log_ms "bgp: web announce") - $(now_ms)))
+check "the daemon's wall clock was stepped back ($skew ms)" \
+	[ "$skew" -lt -3500000 -a "$skew" -gt -3700000 ]
 
 cleanup
 trap - EXIT
