@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`'s claims, asserted: the demo runs on its own lab (unique prefix) with
-# DEMO_ASSERT=1, which checks nearest-region serving, failover within interval x fall + 1 s,
+# DEMO_ASSERT=1, which checks nearest-region serving, failover within interval x fall + interval
+# + 1 s, the guard holding (serving and announcing) when every backend fails at once,
 # the withdrawal at the upstream within 2 s of the edge's decision, clients served through the
 # other edge, and the guarded promotion. Then: no namespace or process of it is left.
 set -u

@@ -117,6 +117,7 @@ set_state "DEGRADED - active every check failing" $EU us1 us2
 check "guard holds: all_regions_failed" wait_log "GUARD ENTERED \\(all_regions_failed\\)" 5
 check "web stays announced for 3 s" stays_announced 192.0.2.1/32 3
 case $(app_by) in eu-west/*) ok "app still served by eu-west" ;; *) bad "app not served as before" ;; esac
+check "state shows the loop alive" state "j['loop']['heartbeat_age_seconds'] < 2 and not j['loop']['stalled']"
 check "state names the reason" state "j['guard']['holding'] and j['guard']['reason']=='all_regions_failed' and not j['ready']"
 check "metric names the reason" sh -c \
 	"ip netns exec $LAB-e1 curl -s $URL/metrics | grep -q '^anyedge_guard{reason=\"all_regions_failed\"} 1'"

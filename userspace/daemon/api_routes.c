@@ -177,6 +177,21 @@ static struct json_object *api_state_regions(const struct snapshot *s)
 	return arr;
 }
 
+/* The controller's own liveness, for a supervisor: the loop's heartbeat (each turn, at least
+ * once a second). The data plane forwards without it; nothing else notices a hung loop.
+ */
+static struct json_object *api_state_loop(const struct api *a)
+{
+	struct json_object *l = json_object_new_object();
+	uint64_t age = api_beat_age_ms(a);
+
+	json_object_object_add(l, "heartbeat_age_seconds",
+			       age == UINT64_MAX ? NULL : api_seconds_p(age / 1e3, 3));
+	json_object_object_add(l, "stalled", json_object_new_boolean(age > API_STALL_MS));
+	json_object_object_add(l, "stall_after_seconds", json_object_new_int(API_STALL_MS / 1000));
+	return l;
+}
+
 static struct json_object *api_state_guard(const struct snapshot *s)
 {
 	struct json_object *g = json_object_new_object();
@@ -342,6 +357,7 @@ void api_state(struct api *a, const struct api_req *q, struct api_reply *r)
 	/* "panic": the old name of guard.holding, kept for readers written against it */
 	json_object_object_add(o, "panic", json_object_new_boolean(strcmp(s->guard, "none")));
 	json_object_object_add(o, "guard", api_state_guard(s));
+	json_object_object_add(o, "loop", api_state_loop(a));
 	bird = json_object_new_object();
 	json_object_object_add(bird, "connected", json_object_new_boolean(s->bird_connected));
 	json_object_object_add(o, "bird", bird);
