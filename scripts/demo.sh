@@ -122,6 +122,9 @@ birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 | sed -n '2,$p' | sed 's/^/   
 
 echo
 say "1. clients reach the VIP 192.0.2.1 and are served by their nearest region"
+# announced once any region is up: give the nearest ones their rise too (bounded)
+until_served eu "eu-west/*" 5 >/dev/null
+until_served us "us-east/*" 5 >/dev/null
 eu=$(served_by eu)
 us=$(served_by us)
 say "   EU client 203.0.113.140 -> $eu   (through $(edge_of_route))"
