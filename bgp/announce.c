@@ -128,9 +128,9 @@ bool announce_can_serve(const struct policy *p, size_t v, const struct health *h
 			char *why, size_t why_len)
 {
 	const struct policy_vip *vip = &p->vips[v];
-	const char *panic = h->guard != GUARD_NONE ? " (guard: frozen view)" :
-			    h->settle_until_ms	   ? " (settling)" :
-						     "";
+	const char *frozen = h->guard != GUARD_NONE ? " (guard: frozen view)" :
+			     h->settle_until_ms	    ? " (settling)" :
+						      "";
 	char buf[8];
 	int local = p->edge.region;
 	size_t i, r, off;
@@ -149,7 +149,7 @@ bool announce_can_serve(const struct policy *p, size_t v, const struct health *h
 			 local >= 0 ? p->regions[local].name : "?",
 			 local >= 0 && vip_lists(vip, local) ? "down" :
 							       "not among the VIP's regions",
-			 panic);
+			 frozen);
 		return false;
 	}
 	if (vip->mode == VIP_ACTIVE_PASSIVE) {
@@ -160,13 +160,13 @@ bool announce_can_serve(const struct policy *p, size_t v, const struct health *h
 			return false;
 		}
 		snprintf(why, why_len, "serving region %s is %s%s", p->regions[r].name,
-			 region_up(h, r) ? "up" : "down", panic);
+			 region_up(h, r) ? "up" : "down", frozen);
 		return region_up(h, r);
 	}
 	for (i = 0; i < vip->n_regions; i++) {
 		r = vip->regions[i];
 		if (region_up(h, r)) {
-			snprintf(why, why_len, "region %s is up%s", p->regions[r].name, panic);
+			snprintf(why, why_len, "region %s is up%s", p->regions[r].name, frozen);
 			return true;
 		}
 	}
@@ -175,7 +175,7 @@ bool announce_can_serve(const struct policy *p, size_t v, const struct health *h
 		off += snprintf(why + off, why_len - off, "%s%s", i ? ", " : "",
 				p->regions[vip->regions[i]].name);
 	if (off < why_len)
-		snprintf(why + off, why_len - off, ")%s", panic);
+		snprintf(why + off, why_len - off, ")%s", frozen);
 	return false;
 }
 

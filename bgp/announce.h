@@ -83,9 +83,9 @@ void announce_init(struct announce *a);
 
 /* Can this edge serve VIP v now? Edge healthy and: no_region_up - some region the VIP may use is
  * up (active-active: any of its regions; active-passive: its serving region); local_region_down
- * - that, and edge.region is up and listed by the VIP. While the panic guard holds, regions are
- * read from its frozen view, so a panic does not withdraw. why (may be NULL) says which region
- * decided.
+ * - that, and edge.region is up and listed by the VIP. While the guard holds (or a fall
+ * settles), regions are read from its frozen view, so a blind edge does not withdraw. why (may
+ * be NULL) says which region decided.
  */
 bool announce_can_serve(const struct policy *p, size_t v, const struct health *h, bool edge_healthy,
 			char *why, size_t why_len);

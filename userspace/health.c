@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Backend health: rise/fall over probe results, drains, the panic guard and the view handed to
- * the data plane; carrying all of it over a policy reload. Region state and active-passive
- * serving are in health_region.c.
+/* Backend health: rise/fall over probe results, drains, and the view handed to the data plane
+ * (the guard's frozen one while it holds); carrying all of it over a policy reload. Region
+ * state and active-passive serving are in health_region.c, the guard in health_guard.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -447,7 +447,7 @@ int health_rebind(struct health *h, const struct policy *p, uint64_t now_ms)
 	}
 	free(old.b);
 	dp_view_free(&old.frozen);
-	/* the frozen view was remapped by address and name, so a panic survives the reload */
+	/* the frozen view was remapped by address and name, so a holding guard survives the reload */
 	h->frozen = frozen;
 	for (r = 0; r < p->n_regions; r++)
 		health_region_update(h, r, now_ms, "policy reload");

@@ -84,7 +84,7 @@ int health_init_adopted(struct health *h, const struct policy *p, const struct d
 void health_free(struct health *h);
 /* Carry backend and region state over to a new policy (same addresses keep their state; new
  * backends start down). Active-passive VIPs keep their serving region by name while the VIP
- * still lists it, unless the new policy names a different primary. A holding panic guard and
+ * still lists it, unless the new policy names a different primary. A holding guard and
  * its frozen view carry over too (remapped by address and region name). p must outlive h; the
  * old policy must stay valid until this returns. 0, or -ENOMEM/-EINVAL with h unchanged.
  */
