@@ -105,7 +105,7 @@ static void apply_vip(struct speaker *s, size_t v, unsigned int want)
 				s->p->bgp.state_dir, strerror(-err));
 	}
 	sv->applied = want;
-	s->st.last_change_ms = real_ms();
+	s->st.last_change_ms = mono_ms(); /* the clock of now_ms; shown as Unix time by readers */
 }
 
 static void log_event(struct speaker *s, size_t v)
@@ -342,7 +342,7 @@ int speaker_new(const struct policy *p, struct speaker **out)
 		err = -errno;
 		goto fail;
 	}
-	s->next_reconcile_ms = real_ms() + SPEAKER_RECONCILE_MS;
+	s->next_reconcile_ms = mono_ms() + SPEAKER_RECONCILE_MS; /* now_ms is monotonic */
 	free(wanted);
 	*out = s;
 	return 0;

@@ -24,7 +24,7 @@ struct speaker_vip {
 
 struct speaker_stats {
 	uint64_t announces, withdraws, suppressions, reconciles, corrections, bird_errors;
-	uint64_t last_change_ms;
+	uint64_t last_change_ms; /* CLOCK_MONOTONIC ms, as every now_ms here */
 	double last_reply_ms; /* decision -> BIRD's reply, last enable/disable */
 };
 
@@ -36,7 +36,8 @@ void speaker_free(struct speaker *s);
 int speaker_rebind(struct speaker *s, const struct policy *p);
 
 /* Evaluate every VIP now and apply what changed. edge_healthy: program attached, link up,
- * policy loaded.
+ * policy loaded. Every now_ms of the speaker is CLOCK_MONOTONIC ms (hold-downs, damping, drain
+ * waits and the reconcile period must not move with the wall clock).
  */
 void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms);
 /* Operator drain of the whole edge: graceful shutdown, then withdraw; false undrains. */
