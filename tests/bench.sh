@@ -63,3 +63,7 @@ echo "probe engine, 1000 HTTP targets at 1 s (loopback responder):"
 # BGP: failure -> decision -> BIRD -> the upstream's table, over RUNS (20) real withdrawals.
 echo
 sh tests/bgp_bench.sh
+
+# The fleet: commit -> applied on every edge over 100 promotions; each edge's cost to etcd.
+echo
+sh tests/fleet_bench.sh

@@ -30,6 +30,7 @@ struct etcd {
 	char *buf;
 	size_t len, cap;
 	bool overflow;
+	struct etcd_stats st;
 };
 
 /* ---- base64 (RFC 4648, with padding), as the gateway wants bytes ---- */
@@ -244,6 +245,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ctx)
 	}
 	memcpy(c->buf + c->len, p, n);
 	c->len += n;
+	c->st.bytes_in += n;
 	c->buf[c->len] = '\0';
 	return n;
 }
@@ -297,6 +299,11 @@ void etcd_free(struct etcd *c)
 const char *etcd_error(const struct etcd *c)
 {
 	return c->err;
+}
+
+void etcd_get_stats(const struct etcd *c, struct etcd_stats *st)
+{
+	*st = c->st;
 }
 
 const char *etcd_endpoint(const struct etcd *c)
@@ -364,6 +371,8 @@ static int post_once(struct etcd *c, size_t ep, const char *path, const char *bo
 	snprintf(url, sizeof(url), "%s%s", c->ep[ep], path);
 	curl_common(c, url, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	c->st.requests++;
+	c->st.bytes_out += strlen(body);
 	res = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME, &connect);
 	*sent = connect > 0;
@@ -773,6 +782,7 @@ int etcd_watch(struct etcd *c, const char *prefix, int64_t start_rev, etcd_watch
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPINTVL, 1L);
+	c->st.requests++;
 	res = curl_easy_perform(c->curl);
 	if (w.err) {
 		err = w.err;

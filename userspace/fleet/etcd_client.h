@@ -39,6 +39,12 @@ const char *etcd_error(const struct etcd *c);
 /* The endpoint that answered last. */
 const char *etcd_endpoint(const struct etcd *c);
 
+/* What a handle has cost etcd: requests (a watch counts once) and bytes both ways. */
+struct etcd_stats {
+	uint64_t requests, bytes_out, bytes_in;
+};
+void etcd_get_stats(const struct etcd *c, struct etcd_stats *st);
+
 void etcd_kvs_free(struct etcd_kvs *k);
 
 /* Linearizable read of key, or of every key starting with it when prefix. */

@@ -369,6 +369,9 @@ static int put_report(struct fleet *f)
 	text = json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN);
 	fleet_key(f, "report", f->edge, key, sizeof(key));
 	err = etcd_put(f->wc, key, text, strlen(text), f->lease, NULL);
+	pthread_mutex_lock(&f->lock);
+	f->health.report_bytes = (uint32_t)strlen(text);
+	pthread_mutex_unlock(&f->lock);
 	if (err) {
 		free(f->last_put);
 		f->last_put = NULL;
@@ -565,11 +568,24 @@ static void auto_promote(struct fleet *f, const struct etcd_kvs *kvs)
 	fleet_policy_put(f, fp);
 }
 
+static void count_cost(struct fleet *f)
+{
+	struct etcd_stats w;
+
+	etcd_get_stats(f->wc, &w);
+	pthread_mutex_lock(&f->lock);
+	f->health.requests = w.requests + f->watch_st.requests;
+	f->health.bytes_out = w.bytes_out + f->watch_st.bytes_out;
+	f->health.bytes_in = w.bytes_in + f->watch_st.bytes_in;
+	pthread_mutex_unlock(&f->lock);
+}
+
 static void worker_round(struct fleet *f)
 {
 	struct etcd_kvs kvs;
 	int err;
 
+	count_cost(f);
 	err = keep_lease(f);
 	if (err) {
 		round_failed(f, "lease", err);
@@ -659,6 +675,9 @@ static void *watcher_main(void *arg)
 		__atomic_store_n(&f->watch_kick, f->stop, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&f->lock);
 		err = etcd_watch(c, prefix, from, on_serving, f, &f->watch_kick, &last);
+		pthread_mutex_lock(&f->lock);
+		etcd_get_stats(c, &f->watch_st);
+		pthread_mutex_unlock(&f->lock);
 		if (err == -ESTALE)
 			last = 0; /* compacted: the worker's next read fills the gap */
 		if (err != -ECANCELED)

@@ -38,6 +38,9 @@ struct fleet_health {
 	uint32_t members, live, majority;
 	int64_t revision; /* etcd's revision at the last read */
 	uint64_t rounds, failures, promotions, promotions_refused, promotions_lost;
+	/* what this edge's worker and watcher have cost etcd (promotions not counted) */
+	uint64_t requests, bytes_out, bytes_in;
+	uint32_t report_bytes; /* the report as last put */
 };
 
 /* The fleet keeps its own copy of the policy, loaded again from p->path. */

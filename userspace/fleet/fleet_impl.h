@@ -68,6 +68,7 @@ struct fleet {
 	char *last_put; /* the report as last put, without its time */
 	uint64_t last_put_ms;
 	int64_t watch_from;
+	struct etcd_stats watch_st; /* the watcher's handle's, as it last saw them */
 };
 
 /* "/anyedge/<fleet>/serving/<vip>" and "/anyedge/<fleet>/report/<edge>" */

@@ -46,6 +46,10 @@ static struct json_object *view_etcd(struct fleet *f)
 	json_object_object_add(o, "error", h->error[0] ? json_object_new_string(h->error) : NULL);
 	json_object_object_add(o, "last_ok", iso(h->last_ok_ms));
 	json_object_object_add(o, "revision", json_object_new_int64(h->revision));
+	json_object_object_add(o, "requests_total", json_object_new_uint64(h->requests));
+	json_object_object_add(o, "bytes_sent_total", json_object_new_uint64(h->bytes_out));
+	json_object_object_add(o, "bytes_received_total", json_object_new_uint64(h->bytes_in));
+	json_object_object_add(o, "report_bytes", json_object_new_int64(h->report_bytes));
 	return o;
 }
 
