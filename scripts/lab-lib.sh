@@ -18,9 +18,19 @@ set_state() {
 # 100 ms for at most SECONDS), its PID in $S/flow.pid. flow_stop: end it, print what it saw and
 # return its status (0: one backend throughout, no reset, no loss).
 flow_start() {
+	rm -f "$S/flow.stop" "$S/flow.stop.up"
 	ip netns exec "$LAB-ceu" python3 tests/lab_flow.py 192.0.2.1 7 "$S/flow.stop" 0.1 "$1" \
 		>"$S/flow.out" 2>&1 &
 	echo $! >"$S/flow.pid"
+	# established (first line answered) before the caller changes anything: at most 5 s
+	i=0
+	while [ ! -e "$S/flow.stop.up" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -e "$S/flow.stop.up" ] && return 0
+	echo "flow_start: no answer within 5 s" >&2
+	return 1
 }
 flow_stop() {
 	touch "$S/flow.stop"

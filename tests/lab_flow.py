@@ -4,7 +4,8 @@
 socket behind a VIP), send a numbered line every INTERVAL seconds and read the reply, which
 names the backend. Runs until STOPFILE exists or MAX seconds pass, then prints one JSON line:
 {"sent": N, "answered": N, "backends": [...], "errors": [...]} and exits 0 if every line was
-answered by one backend with no error."""
+answered by one backend with no error. STOPFILE.up is created once the first line is answered,
+so a test can wait for the flow to be established before it changes anything."""
 import json
 import os
 import socket
@@ -36,6 +37,8 @@ def main():
             if rest != "line %d" % sent:
                 errors.append("reply %r to line %d" % (line.decode(), sent))
             answered += 1
+            if answered == 1:
+                open(stopfile + ".up", "w").close()
             if name not in backends:
                 backends.append(name)
             time.sleep(interval)
