@@ -43,6 +43,46 @@ ssize_t file_read_line(const char *path, char *buf, size_t len)
 	return n;
 }
 
+int file_read_token(const char *path, char *buf, size_t len, const char **why)
+{
+	struct stat st;
+	ssize_t n;
+	size_t i;
+
+	*why = NULL;
+	if (len < FILE_TOKEN_MIN + 2)
+		return -EINVAL;
+	n = file_read_small(path, buf, len);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n == len - 1) {
+		*why = "longer than the token limit";
+		goto invalid;
+	}
+	while (n > 0 && strchr("\r\n", buf[n - 1]))
+		n--;
+	/* a NUL would end the comparison early: a UTF-16 file's "g\0..." is then "g" */
+	for (i = 0; i < (size_t)n; i++) {
+		if ((unsigned char)buf[i] <= 0x20 || (unsigned char)buf[i] >= 0x7f) {
+			*why = "not one line of printable ASCII (a NUL, a control byte or a space: "
+			       "UTF-16?)";
+			goto invalid;
+		}
+	}
+	buf[n] = '\0';
+	if ((size_t)n < FILE_TOKEN_MIN) {
+		*why = "shorter than " FILE_TOKEN_MIN_STR " characters";
+		goto invalid;
+	}
+	if (!stat(path, &st) && (st.st_mode & 077))
+		*why = "readable by group or others";
+	return 0;
+
+invalid:
+	explicit_bzero(buf, len);
+	return -EINVAL;
+}
+
 int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX], *p;

@@ -73,12 +73,15 @@ static int cli_api_from_listen(struct cli_api *a, const char *listen)
 
 static int cli_api_read_token(struct cli_api *a, const char *path)
 {
-	ssize_t n = file_read_line(path, a->token, sizeof(a->token));
+	const char *why;
+	int err = file_read_token(path, a->token, sizeof(a->token), &why);
 
-	if (n < 0) {
-		fprintf(stderr, "anyedge: token file %s: %s\n", path, strerror((int)-n));
+	if (err) {
+		fprintf(stderr, "anyedge: token file %s: %s\n", path, why ? why : strerror(-err));
 		return CLI_USAGE;
 	}
+	if (why)
+		fprintf(stderr, "anyedge: warning: token file %s is %s\n", path, why);
 	return CLI_OK;
 }
 
