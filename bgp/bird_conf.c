@@ -29,9 +29,23 @@ int bird_proto_name(const struct policy *p, size_t v, bool twin, char *buf, size
 
 /* ---- the fragment ---- */
 
+/* The policy's path goes into a comment: a newline in it would end the comment and the rest
+ * of the name would be read as configuration. Control bytes become '?'.
+ */
+static const char *conf_comment_safe(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static void conf_header(FILE *f, const struct policy *p, const char *dir)
 {
 	unsigned int asn = p->bgp.community_asn, val = p->bgp.community_value;
+	char path[sizeof(p->path)];
 
 	fprintf(f,
 		"# anyedge BIRD fragment for edge %s, from policy %s.\n"
@@ -68,8 +82,9 @@ static void conf_header(FILE *f, const struct policy *p, const char *dir)
 		"# or BIRD refuses this config: `anyedge bird-config POLICY --write-state` creates "
 		"it.\n"
 		"\n",
-		p->edge.name, p->path, asn, val, asn, val, BIRD_GSHUT_ASN, BIRD_GSHUT_VALUE,
-		p->bgp.prepend, p->bgp.prepend == 1 ? "" : "s", dir);
+		p->edge.name, conf_comment_safe(p->path, path, sizeof(path)), asn, val, asn, val,
+		BIRD_GSHUT_ASN, BIRD_GSHUT_VALUE, p->bgp.prepend, p->bgp.prepend == 1 ? "" : "s",
+		dir);
 }
 
 static void conf_functions(FILE *f, const struct policy *p)
@@ -142,6 +157,9 @@ int bird_conf_write(FILE *f, const struct policy *p, const char *state_dir)
 	const char *dir = state_dir ? state_dir : p->bgp.state_dir;
 	size_t v, n = 0;
 
+	/* the directory lands inside quoted include strings (the policy checks its own) */
+	if (dir[0] != '/' || strpbrk(dir, "\"*?[]{}\\\n\r"))
+		return -EINVAL;
 	conf_header(f, p, dir);
 	conf_functions(f, p);
 	for (v = 0; v < p->n_vips; v++) {

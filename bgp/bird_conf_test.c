@@ -153,6 +153,31 @@ static size_t dir_entries(const char *dir)
 	return n;
 }
 
+/* The policy's file name is the operator's, not BIRD's: it must not become configuration. */
+static void test_fragment_path_injection(void **state)
+{
+	const char *evil = "/tmp/p.yaml\nprotocol device injected {}\n#";
+	struct policy *p = NULL;
+	char *buf = NULL, *f;
+	size_t len = 0;
+	FILE *mf;
+
+	assert_int_equal(policy_load_buf(evil, yaml, strlen(yaml), &p, policy_diag_stderr, stderr),
+			 0);
+	f = fragment(p, "/st");
+	assert_null(strstr(f, "\nprotocol device injected"));
+	assert_non_null(strstr(f, "from policy /tmp/p.yaml?protocol device injected {}?#."));
+	free(f);
+	/* a state directory given outside the policy is checked as the policy checks its own */
+	mf = open_memstream(&buf, &len);
+	assert_non_null(mf);
+	assert_int_equal(bird_conf_write(mf, p, "/st\";\nprotocol device x {}"), -EINVAL);
+	assert_int_equal(bird_conf_write(mf, p, "relative"), -EINVAL);
+	fclose(mf);
+	free(buf);
+	policy_free(p);
+}
+
 static void test_state_files(void **state)
 {
 	struct policy *p = load();
@@ -241,6 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fragment),
+		cmocka_unit_test(test_fragment_path_injection),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),
 	};
 
