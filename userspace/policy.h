@@ -13,10 +13,11 @@
 #include "inet.h"
 
 #define POLICY_MAX_BYTES (1 << 20) /* a larger file is refused, not read */
-#define POLICY_NAME_MAX 64 /* names: [A-Za-z0-9_.-], 1..63 chars */
+#define POLICY_NAME_MAX 64 /* names: [A-Za-z0-9_.-], 1..63 chars, not first . or - */
 #define POLICY_PATH_MAX 256
 #define POLICY_MAX_PORTS 64 /* per VIP */
 #define POLICY_MAX_BACKENDS_PER_REGION 1024
+#define POLICY_FLOW_TABLE_MAX (1 << 24) /* flows: 1 GiB of table, all prefaulted at load */
 #define POLICY_BIRD_SYM_MAX 64 /* BIRD 2 refuses longer symbols ("Symbol too long") */
 
 /* Where an item stood in the file, for errors found after parsing (cross references). */

@@ -807,7 +807,9 @@ static int misc_field(struct policy_build *b, const struct ynode *v, const char 
 		b->aux.ring_size_pos = v->pos;
 		return policy_get_u32(b, v, path, 2, 1 << 24, &p->dataplane.ring_size);
 	case MF_FLOW_TABLE:
-		return policy_get_u32(b, v, path, 1, 1 << 28, &p->dataplane.flow_table_size);
+		/* prefaulted at load: 2^24 flows are 1 GiB; 2^28 would take 16 GiB at once */
+		return policy_get_u32(b, v, path, 1, POLICY_FLOW_TABLE_MAX,
+				      &p->dataplane.flow_table_size);
 	}
 	return -EINVAL;
 }

@@ -44,6 +44,11 @@ static bool name_ok(const char *s)
 
 	if (!len || len >= POLICY_NAME_MAX)
 		return false;
+	/* names become paths (pin folder, state files) and BIRD symbols: "..", ".hidden" or a
+	 * leading '-' (an option to a tool) must not be one
+	 */
+	if (s[0] == '.' || s[0] == '-')
+		return false;
 	for (i = 0; i < len; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
 			    s[i]))
@@ -51,7 +56,7 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-/* A name: 1..63 of [A-Za-z0-9_.-]. */
+/* A name: 1..63 of [A-Za-z0-9_.-], the first not '.' or '-'. */
 int policy_get_name(struct policy_build *b, const struct ynode *n, const char *path,
 		    char buf[POLICY_NAME_MAX])
 {
@@ -61,9 +66,11 @@ int policy_get_name(struct policy_build *b, const struct ynode *n, const char *p
 	if (!s)
 		return -EINVAL;
 	if (!name_ok(s)) {
-		policy_err(b, n->pos, path,
-			   "expected a name of 1..%d characters from A-Z a-z 0-9 _ . -, got '%s'",
-			   POLICY_NAME_MAX - 1, policy_quote(s, q, sizeof(q)));
+		policy_err(
+			b, n->pos, path,
+			"expected a name of 1..%d characters from A-Z a-z 0-9 _ . -, not starting "
+			"with '.' or '-', got '%s'",
+			POLICY_NAME_MAX - 1, policy_quote(s, q, sizeof(q)));
 		return -EINVAL;
 	}
 	strcpy(buf, s);
