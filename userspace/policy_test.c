@@ -808,6 +808,18 @@ static void test_bad_names(void **state)
 		  "a234567890123456789012345678901234567890123456789012345678901234, "
 		  "interface: eth0, region: r1}\n" REGIONS PROBE VIPS,
 		  "a2345", "edge.name: expected a name of 1..63");
+	/* names become paths: ".." would make the pin folder /sys/fs/bpf itself */
+	ERR_AMONG("edge: {name: '..', interface: eth0, region: r1}\n" REGIONS PROBE VIPS, "'..'",
+		  "edge.name: expected a name of 1..63 characters from A-Z a-z 0-9 _ . -, not "
+		  "starting with '.' or '-', got '..'");
+	ERR_AMONG("edge: {name: ., interface: eth0, region: r1}\n" REGIONS PROBE VIPS, ".,",
+		  "edge.name: expected a name");
+	ERR_AMONG(EDGE
+		  "regions: [{name: .hidden, backends: [{address: 198.51.100.1}]}]\n" PROBE VIP_R1,
+		  ".hidden", "regions[0].name: expected a name");
+	ERR_AMONG(EDGE REGIONS PROBE
+		  "vips: [{name: -web, address: 192.0.2.1, ports: [tcp/80], regions: [r1]}]\n",
+		  "-web", "vips[0].name: expected a name");
 	ERR_AT("edge: {name: e1, interface: eth0-far-too-long, region: r1, encap_source: {ipv4: "
 	       "192.0.2.10}}\n" REGIONS PROBE VIPS,
 	       "eth0-far", "edge.interface: longer than 15 characters");
@@ -1138,8 +1150,8 @@ static void test_bird_names(void **state)
 	ERR_AT(EDGE REGIONS PROBE "vips:\n" ANN("web-drain", "192.0.2.1") ANN("web", "192.0.2.2"),
 	       "web,", "the drain twin of 'web' would be BIRD protocol anyedge_web_drain");
 	/* 50 characters fit (anyedge_ + 50 + _drain = 64), 51 do not */
-	load_ok(EDGE REGIONS PROBE
-		"vips:\n" ANN("v2345678901234567890123456789012345678901234567890", "192.0.2.1"));
+	policy_free(load_ok(EDGE REGIONS PROBE "vips:\n" ANN(
+		"v2345678901234567890123456789012345678901234567890", "192.0.2.1")));
 	ERR_AT(EDGE REGIONS PROBE
 	       "vips:\n" ANN("v23456789012345678901234567890123456789012345678901", "192.0.2.1"),
 	       "v234", "too long for an announced VIP");
@@ -1179,6 +1191,9 @@ static void test_ring_size(void **state)
 	       "197", "dataplane.ring_size: 197 is too small for region 'r1' with 2 backends");
 	ERR_AFTER(EDGE REGIONS PROBE VIPS "dataplane: {flow_table_size: 0}\n",
 		  "flow_table_size: ", "dataplane.flow_table_size: expected an integer 1..");
+	ERR_AFTER(
+		EDGE REGIONS PROBE VIPS "dataplane: {flow_table_size: 268435456}\n",
+		"flow_table_size: ", "dataplane.flow_table_size: expected an integer 1..16777216");
 }
 
 /* ---- many errors at once ---- */
