@@ -208,6 +208,9 @@ int edge_start(struct edge *e, const struct edge_opts *opts)
 	err = policy_load(opts->config, &e->policy, policy_diag_stderr, stderr);
 	if (err)
 		return err;
+	if (!e->policy->dataplane.hash_seed)
+		pr_warn("edge: dataplane.hash_seed is 0: with the public hash anyone can aim flows "
+			"at one backend; set a random secret seed (the same on every edge)\n");
 	if (opts->pin_dir)
 		snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", opts->pin_dir);
 	else

@@ -4,6 +4,7 @@
  * attached and forwarding. --detach removes program and pins, then exits.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 {
 	struct edge_opts o = { 0 };
 	bool do_detach = false;
+	sigset_t sigs;
 	struct edge e;
 	int c, err;
 
@@ -98,6 +100,15 @@ int main(int argc, char **argv)
 	log_hook_libbpf();
 	if (do_detach)
 		return detach(&o);
+	/* from here the loop's signalfd owns these: one arriving during start-up waits for it
+	 * instead of taking the default action (a SIGHUP would kill a half-started edge), and
+	 * every thread started from here inherits the mask
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	rcu_register_thread();
 	err = edge_start(&e, &o);
 	if (!err)
