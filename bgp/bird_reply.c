@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bird_ctl.h"
+#include "bird_reply.h"
 
 void bird_reply_parser_init(struct bird_reply_parser *rp)
 {
