@@ -39,7 +39,7 @@ deps:
 BPF_OBJS :=
 USER_BINS :=
 TEST_BINS :=
-include xdp/build.mk userspace/build.mk tests/build.mk dist/build.mk
+include xdp/build.mk userspace/build.mk tests/build.mk dist/build.mk tests/fuzz/build.mk
 
 bins: $(BPF_OBJS) $(USER_BINS) $(TEST_BINS)
 
