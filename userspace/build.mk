@@ -34,8 +34,9 @@ USER_BINS += $(B)/anyedge
 
 DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
 	userspace/daemon/snapshot.c userspace/daemon/cmdq.c userspace/daemon/commands.c \
-	userspace/daemon/api.c userspace/daemon/api_routes.c userspace/daemon/api_metrics.c \
-	userspace/daemon/api_json.c userspace/daemon/notify.c userspace/daemon/edge_fleet.c
+	userspace/daemon/api.c userspace/daemon/api_guard.c userspace/daemon/api_routes.c \
+	userspace/daemon/api_metrics.c userspace/daemon/api_json.c userspace/daemon/notify.c \
+	userspace/daemon/edge_fleet.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 USER_BINS += $(B)/anyedged
 $(DAEMON_OBJS): $(SKELS)
@@ -51,7 +52,7 @@ $(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Unit tests live beside the code they test.
-UNIT_TESTS := policy_test maglev_test health_test probe_test
+UNIT_TESTS := policy_test maglev_test health_test probe_test files_test
 TEST_BINS += $(UNIT_TESTS:%=$(B)/tests/%)
 
 $(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,12 +23,12 @@
 #include <microhttpd.h>
 #include <urcu.h>
 
+#include "api_guard.h"
 #include "api_impl.h"
 #include "clock.h"
 #include "files.h"
 #include "log.h"
 
-#define API_MAX_CONNS 64
 #define API_IDLE_TIMEOUT_S 10
 /* A chunked body (no Content-Length) that goes past the limit is read and thrown away up to
  * this much, so its sender still gets a 413 (libmicrohttpd answers only once the body is in);
@@ -178,24 +179,52 @@ static enum MHD_Result api_send_error(struct MHD_Connection *c, int status, cons
 
 /* ---- requests ---- */
 
-/* Bearer token in constant time: the comparison must not tell how much of a guess matched. */
-static bool api_authorized(const struct api *a, struct MHD_Connection *c)
+static struct api_guard_conn *api_guard_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void api_notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+			    enum MHD_ConnectionNotificationCode toe)
+{
+	struct api *a = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* no memory for the guard: the connection still has MHD's idle timeout */
+		*socket_context = ci ? api_guard_open(a->guard, ci->connect_fd) : NULL;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		api_guard_close(a->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* Who may write: the bearer of the token when there is one (compared in constant time: the
+ * comparison must not tell how much of a guess matched); without one, only a client of the
+ * UNIX socket, which its file mode (0660, the daemon's owner) already vouches for. On TCP any
+ * local process can connect, so a write there without a token is refused.
+ */
+static int api_authorized(const struct api *a, struct MHD_Connection *c)
 {
 	const char *h =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	size_t i, n, tn = strlen(a->token);
+	size_t i, n, tn = a->token_len;
 	unsigned char diff = 0;
 
 	if (!a->has_token)
-		return true;
+		return a->unix_path[0] ? 0 : -EPERM;
 	if (!h || strncasecmp(h, "Bearer ", 7))
-		return false;
+		return -EACCES;
 	h += 7;
 	n = strlen(h);
 	diff = n != tn;
 	for (i = 0; i < tn; i++)
 		diff |= (unsigned char)a->token[i] ^ (unsigned char)(i < n ? h[i] : 0);
-	return !diff;
+	return diff ? -EACCES : 0;
 }
 
 static const struct api_route *api_route_find(const char *url, const char *method,
@@ -226,6 +255,7 @@ static enum MHD_Result api_begin(struct api *a, struct MHD_Connection *c, const 
 	struct api_conn *ac;
 	const char *allow, *cl;
 	bool known;
+	int err;
 
 	rt = api_route_find(url, method, &allow, &known);
 	if (!rt && !known)
@@ -233,7 +263,12 @@ static enum MHD_Result api_begin(struct api *a, struct MHD_Connection *c, const 
 	if (!rt)
 		return api_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, allow,
 				      "method not allowed; use %s", allow);
-	if (rt->write && !api_authorized(a, c))
+	err = rt->write ? api_authorized(a, c) : 0;
+	if (err == -EPERM)
+		return api_send_error(c, MHD_HTTP_FORBIDDEN, NULL, "%s",
+				      "writes over TCP need api.token_file in the policy "
+				      "(or api.listen on a UNIX socket)");
+	if (err)
 		return api_send_error(c, MHD_HTTP_UNAUTHORIZED, NULL, "%s",
 				      "a valid 'Authorization: Bearer TOKEN' is required");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -284,6 +319,8 @@ static enum MHD_Result api_access(void *cls, struct MHD_Connection *c, const cha
 	q.method = method;
 	q.body = ac->buf ? ac->buf : "";
 	q.len = ac->len;
+	/* in whole: a write may now wait on the loop, and must not be cut for it */
+	api_guard_busy(a->guard, api_guard_of(c), true);
 	ac->route->fn(a, &q, &r);
 	return api_send(c, &r);
 }
@@ -292,7 +329,9 @@ static void api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			  enum MHD_RequestTerminationCode toe)
 {
 	struct api_conn *ac = *con_cls;
+	struct api *a = cls;
 
+	api_guard_busy(a->guard, api_guard_of(c), false);
 	if (!ac)
 		return;
 	free(ac->buf);
@@ -316,18 +355,32 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static int api_read_token(struct api *a, const char *path)
 {
-	ssize_t n = file_read_line(path, a->token, sizeof(a->token));
+	const char *why;
+	int err = file_read_token(path, a->token, sizeof(a->token), &why);
 
-	if (n < 0) {
-		pr_warn("api: token file %s: %s\n", path, strerror((int)-n));
-		return (int)n;
+	if (err) {
+		pr_warn("api: token file %s: %s\n", path, why ? why : strerror(-err));
+		return err;
 	}
-	if (!n || strchr(a->token, '\n')) {
-		pr_warn("api: token file %s: must hold one non-empty line\n", path);
-		return -EINVAL;
-	}
+	if (why)
+		pr_warn("api: token file %s is %s: chmod 600 it\n", path, why);
+	a->token_len = strlen(a->token);
 	a->has_token = true;
 	return 0;
+}
+
+/* Loopback only: what a local process can reach, and nothing beyond the host. */
+static bool api_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && s6->sin6_addr.s6_addr[12] == 127);
+	return false;
 }
 
 /* A UNIX path: a socket left by a dead daemon is removed; one that answers is in use. */
@@ -366,7 +419,7 @@ static int api_bind_unix(struct api *a, const char *path)
 }
 
 /* "host:port" or "[v6]:port"; an empty host is every IPv4 address. */
-static int api_bind_tcp(const char *listen_on)
+static int api_bind_tcp(const char *listen_on, bool *loopback)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE },
@@ -394,6 +447,7 @@ static int api_bind_tcp(const char *listen_on)
 	err = getaddrinfo(*host ? host : NULL, port, &hints, &res);
 	if (err || !res)
 		return -EINVAL;
+	*loopback = api_loopback((const struct sockaddr_storage *)res->ai_addr);
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
@@ -414,6 +468,7 @@ out:
 
 int api_start(const struct api_opts *o, struct api **out)
 {
+	bool loopback = false;
 	sigset_t all, old;
 	struct api *a;
 	int fd, err;
@@ -428,12 +483,25 @@ int api_start(const struct api_opts *o, struct api **out)
 		if (err)
 			goto err_free;
 	}
-	fd = o->listen[0] == '/' ? api_bind_unix(a, o->listen) : api_bind_tcp(o->listen);
+	fd = o->listen[0] == '/' ? api_bind_unix(a, o->listen) : api_bind_tcp(o->listen, &loopback);
 	if (fd < 0) {
 		err = fd;
 		pr_warn("api: cannot listen on %s: %s\n", o->listen,
 			err == -EINVAL ? "not host:port, [v6]:port or /path" : strerror(-err));
 		goto err_free;
+	}
+	if (!a->unix_path[0] && !loopback && !a->has_token) {
+		/* beyond loopback, anyone on the network could drain the edge */
+		pr_warn("api: refusing to listen on %s, beyond loopback, without api.token_file\n",
+			o->listen);
+		close(fd);
+		err = -EPERM;
+		goto err_free;
+	}
+	err = api_guard_new(&a->guard);
+	if (err) {
+		close(fd);
+		goto err_unlink;
 	}
 	/* the server's threads inherit this mask: signals are the loop's (signalfd), and a
 	 * SIGHUP that landed on one of them would end the process
@@ -446,12 +514,15 @@ int api_start(const struct api_opts *o, struct api **out)
 				  /* first, or MHD logs its own way until it sees it */
 				  MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, a,
 				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned int)API_MAX_CONNS, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned int)API_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-				  api_completed, a, MHD_OPTION_END);
+				  (unsigned int)API_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				  (unsigned int)API_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned int)API_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION,
+				  api_notify_conn, a, MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
+				  MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!a->mhd) {
 		pr_warn("api: the HTTP server did not start on %s\n", o->listen);
+		api_guard_free(a->guard);
 		close(fd);
 		err = -EIO;
 		goto err_unlink;
@@ -460,7 +531,9 @@ int api_start(const struct api_opts *o, struct api **out)
 	a->o.listen = a->listen;
 	a->o.token_file = NULL;
 	pr_info("api: listening on %s%s\n", a->listen,
-		a->has_token ? " (writes need the bearer token)" : "");
+		a->has_token	? " (writes need the bearer token)" :
+		a->unix_path[0] ? " (writes allowed to the socket's owner and group)" :
+				  " (read-only: writes need api.token_file)");
 	*out = a;
 	return 0;
 err_unlink:
@@ -477,6 +550,7 @@ void api_stop(struct api *a)
 		return;
 	/* joins every connection thread; one waiting on the loop gives up after its timeout */
 	MHD_stop_daemon(a->mhd);
+	api_guard_free(a->guard);
 	if (a->unix_path[0])
 		unlink(a->unix_path);
 	explicit_bzero(a->token, sizeof(a->token));

@@ -19,7 +19,9 @@
 struct api {
 	struct api_opts o;
 	struct MHD_Daemon *mhd;
+	struct api_guard *guard; /* slow clients (api_guard.c) */
 	char token[512];
+	size_t token_len;
 	bool has_token;
 	char unix_path[108]; /* unlinked at stop; "" for TCP */
 	char listen[256];

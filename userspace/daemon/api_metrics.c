@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <urcu.h>
 
+#include "api_guard.h"
 #include "api_impl.h"
 #include "version.h"
 
@@ -261,6 +262,9 @@ static void met_edge(FILE *f, const struct api *a, const struct snapshot *s)
 	met_gauge(f, "anyedge_loop_heartbeat_age_seconds",
 		  "Time since the daemon's event loop last ran.",
 		  age == UINT64_MAX ? -1.0 : age / 1e3);
+	met_counter(f, "anyedge_api_connections_cut_total",
+		    "API connections closed for not finishing a request in time, or to make room.",
+		    api_guard_cut(a->guard));
 	met_counter(f, "anyedge_reloads_total", "Policy reloads applied.", s->reloads);
 	met_counter(f, "anyedge_reload_failures_total", "Policy reloads refused or rolled back.",
 		    s->reload_failures);
