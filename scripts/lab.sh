@@ -156,7 +156,7 @@ vips:
     announce: {prefix: 192.0.2.2/32}
 bgp: {bird_socket: $STATE/bird-e$n.ctl, state_dir: $STATE/bird-e$n,
       hold_down: ${LAB_HOLD_DOWN:-5s}, session: upstream, drain_wait: ${LAB_DRAIN_WAIT:-5s}${LAB_BGP_EXTRA:-}}
-api: {listen: 127.0.0.1:918$n}
+api: {listen: 127.0.0.1:918$n, token_file: $STATE/edge$n.token}
 dataplane: {ring_size: 65537, flow_table_size: 65536}
 EOF
 }
@@ -309,6 +309,9 @@ up_edge() {
 	# veth passes XDP_TX'd frames to its peer's NAPI, which exists only while the peer has an
 	# XDP program: give the upstream's end one that passes everything
 	ip netns exec "$NS_UP" ip link set dev "e$n" xdpdrv obj "$B/floor.bpf.o" sec xdp ||
+		return 1
+	# writes over TCP need a token: the CLI finds this file through the policy
+	(umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$STATE/edge$n.token") ||
 		return 1
 	edge_policy "$n" >"$STATE/edge$n.yaml"
 }

@@ -17,7 +17,7 @@ export LAB=ap$$ B
 S=/run/anyedge-lab/$LAB
 NS_E=$LAB-e1
 URL=http://127.0.0.1:9181
-TOKEN=t0ken-$$
+TOKEN=t0ken-$$-5f3a9c0e2b7d41
 . tests/lib.sh
 require ethtool nsenter curl python3
 # Debian's python3-prometheus-client is importable by the system python3, which a python3
@@ -93,7 +93,7 @@ wait_api() {
 
 sh scripts/lab.sh up || { echo "t_api: lab did not come up"; exit 1; }
 mkdir -p "$S/opstate"
-printf '%s\n' "$TOKEN" >"$S/token"
+(umask 077 && printf '%s\n' "$TOKEN" >"$S/token")
 sed -i "s|^api: .*|api: {listen: 127.0.0.1:9181, token_file: $S/token}|" "$S/edge1.yaml"
 start_daemon
 check "API answers" wait_api
@@ -153,6 +153,19 @@ check "probes answered within 100 ms during a 10 MB upload ($okgets/5)" [ $okget
 wait "$(cat "$S/big.pid")"
 rm -f "$S/big.pid"
 check "10 MB chunked body: 413 (got $(cat "$S/big.code"))" [ "$(cat "$S/big.code")" = 413 ]
+
+# 4b. slow clients (issue 15, item 6): 100 connections trickling one header line every 4 s
+# while /health/shallow is probed every 0.5 s. Promise: every probe answered, within 1 s.
+ip netns exec "$NS_E" python3 tests/slow_clients.py 127.0.0.1 9181 --conns 100 --seconds 12 \
+	--gap 4 >"$S/slow.json"
+echo "t_api: slow clients: $(cat "$S/slow.json")"
+check "100 slow clients: every health probe answered within 1000 ms" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if j["probes"] >= 10 and j["ok"] == j["probes"] and j["max_ms"] < 1000 else 1)' "$S/slow.json"
+req "$URL/metrics" >/dev/null
+cut=$(sed -n 's/^anyedge_api_connections_cut_total //p' "$S/body")
+check "... the slow connections were cut, and counted ($cut)" [ "${cut:-0}" -ge 68 ]
 
 # 5. drain: the established flow stays, new flows go elsewhere
 case $(served_by eu) in eu-west/*) ok "EU client on eu-west" ;; *) bad "EU client not on eu-west" ;; esac
@@ -223,13 +236,13 @@ check "restart re-applied it" grep -q "saved promotion us-east -> eu-west re-app
 check "the backend drain survived the restart" wait_state \
 	"[b for b in j['backends'] if b['address']=='198.51.100.132'][0]['drained']" 3
 expect_post 200 "undrain it" /api/v1/undrain '{"backend":"198.51.100.132"}'
-check "undrain saved" sh -c "! grep -q '^drained' '$S/opstate/$LAB-edge1.state'"
+check "undrain saved" sh -c "[ -s '$S/opstate/$LAB-edge1.state' ] && ! grep -q '^drained' '$S/opstate/$LAB-edge1.state'"
 check "eu-west and us-east up after the restart" wait_state \
 	"$(region eu-west)['state']=='up' and $(region us-east)['state']=='up'" 10
 cli failover --from eu-west --to us-east --api "$URL" --token-file "$S/token" >"$S/cli.out"
 check "CLI: failover back exits 0" [ $? -eq 0 ]
 check "CLI: says what it promoted" grep -q "promoted db from eu-west to us-east" "$S/cli.out"
-check "back on the primary: no saved promotions left" sh -c "! grep -q '^promote' '$S/opstate/$LAB-edge1.state'"
+check "back on the primary: no saved promotions left" sh -c "[ -s '$S/opstate/$LAB-edge1.state' ] && ! grep -q '^promote' '$S/opstate/$LAB-edge1.state'"
 
 # 7. reload over the API, refused reload with file:line:col
 expect_post 200 "reload" /api/v1/reload '{}'
@@ -329,12 +342,15 @@ check "listen [::1]:9181: answers over IPv6" [ $i -lt 50 ]
 cli status --config "$S/edge1.yaml" >/dev/null
 check "CLI reaches [::1]:9181 from --config" [ $? -eq 0 ]
 relisten "$S/api.sock"
-i=0
-until [ "$(curl -s --unix-socket "$S/api.sock" -o /dev/null -w '%{http_code}' http://localhost/health/shallow)" = 200 ] || [ $i -ge 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "listen on a UNIX socket path: answers" [ $i -lt 50 ]
+wait_unix() {
+	i=0
+	until [ "$(curl -s --unix-socket "$S/api.sock" -o /dev/null -w '%{http_code}' http://localhost/health/shallow)" = 200 ] || [ $i -ge 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -lt 50 ]
+}
+check "listen on a UNIX socket path: answers" wait_unix
 "$B/anyedge" vips --api "unix:$S/api.sock" >/dev/null
 check "CLI over unix:PATH" [ $? -eq 0 ]
 "$B/anyedge" undrain --edge --config "$S/edge1.yaml" >/dev/null
@@ -343,10 +359,54 @@ kill -HUP "$(cat "$S/edged1.pid")"
 sleep 0.5
 check "SIGHUP reloads; the API threads do not take the signal" kill -0 "$(cat "$S/edged1.pid")"
 
+# 11. who may write (issue 15, items 5 and 8)
+reapi() { # API-LINE: restart the daemon with that api: line
+	sed -i "s|^api: .*|api: $1|" "$S/edge1.yaml"
+	kill "$(cat "$S/edged1.pid")" 2>/dev/null
+	sleep 0.5
+	start_daemon
+}
+# died_with PATTERN: the daemon exited within 10 s and its log says why
+died_with() {
+	i=0
+	while kill -0 "$(cat "$S/edged1.pid")" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$(cat "$S/edged1.pid")" 2>/dev/null && tail -n 20 "$S/edged1.log" | grep -q "$1"
+}
+reapi "{listen: '$S/api.sock'}"
+check "UNIX socket, no token: answers" wait_unix
+got=$(curl -s --unix-socket "$S/api.sock" -o "$S/body" -w '%{http_code}' -X POST -d '{}' http://localhost/api/v1/reload)
+check "UNIX socket, no token: the socket's owner may write ($got)" [ "$got" = 200 ]
+check "... the socket is 0660" [ "$(stat -c %a "$S/api.sock")" = 660 ]
+reapi "{listen: 127.0.0.1:9181}"
+check "the UNIX socket is removed at exit" [ ! -e "$S/api.sock" ]
+check "TCP, no token: answers" wait_api
+expect 200 "TCP, no token: reads are open" "$URL/api/v1/state"
+expect 403 "TCP, no token: writes refused" -X POST -d '{}' "$URL/api/v1/reload"
+check "... saying what to configure" grep -q "api.token_file" "$S/body"
+reapi "{listen: 0.0.0.0:9181}"
+check "beyond loopback without a token: the daemon refuses to start" \
+	died_with "refusing to listen on 0.0.0.0:9181, beyond loopback, without api.token_file"
+# a UTF-16 token file: strlen() saw "g", and "Bearer g" drained the edge
+printf '%s\n' "$TOKEN" | iconv -f ASCII -t UTF-16LE >"$S/token16"
+reapi "{listen: 127.0.0.1:9181, token_file: $S/token16}"
+check "UTF-16 token file: the daemon refuses to start" died_with "not one line of printable ASCII"
+got=$(req -X POST -H "Authorization: Bearer t" -d '{"edge":true}' "$URL/api/v1/drain")
+check "... and nobody drains the edge with 'Bearer t' ($got)" [ "$got" != 200 ]
+printf 'short\n' >"$S/token.short"
+reapi "{listen: 127.0.0.1:9181, token_file: $S/token.short}"
+check "a 5-character token: refused" died_with "shorter than 16 characters"
+check "a 0600 token file: no warning" sh -c "! grep -q 'token file $S/token is readable' '$S/edged1.log'"
+chmod 644 "$S/token"
+reapi "{listen: 127.0.0.1:9181, token_file: $S/token}"
+check "a world-readable token file: started" wait_api
+check "... with a warning" grep -q "token file $S/token is readable by group or others" "$S/edged1.log"
+
 kill "$(cat "$S/edged1.pid")"
 sleep 0.5
 rm -f "$S/edged1.pid"
-check "the UNIX socket is removed at exit" [ ! -e "$S/api.sock" ]
 cleanup
 trap - EXIT
 left=$(ip netns list | grep -c "^$LAB-")
