@@ -284,6 +284,7 @@ static void ops_failover(struct edge *e, struct edge_cmd *c)
 	struct ops_promotion rec = { 0 };
 	int s = policy_region_index(e->policy, c->source);
 	int t = policy_region_index(e->policy, c->target);
+	uint8_t was[AE_MAX_VIPS];
 	double max_lag;
 	char why[256];
 	int err;
@@ -293,15 +294,32 @@ static void ops_failover(struct edge *e, struct edge_cmd *c)
 		return;
 	}
 	max_lag = isnan(c->max_lag_s) ? rpo_default_max_lag_s(e->policy, t) : c->max_lag_s;
+	memcpy(was, e->health.serving, sizeof(was));
 	err = health_promote(&e->health, s, t, c->force, max_lag, why, sizeof(why), edge_now_ms());
 	switch (err) {
 	case 0:
-		e->failovers++;
-		e->last_failover_ms = edge_now_ms();
 		snprintf(rec.source, sizeof(rec.source), "%s", c->source);
 		snprintf(rec.target, sizeof(rec.target), "%s", c->target);
 		rec.ms = real_ms(); /* saved: shown to people after a restart */
-		ops_state_write(e, &rec);
+		/* a promotion a restart would forget is not made: a restarted edge would send the
+		 * VIP's writes back to the old region
+		 */
+		err = ops_state_write(e, &rec);
+		if (err) {
+			memcpy(e->health.serving, was, sizeof(was));
+			e->failovers_refused++;
+			pr_warn("operator: failover %s -> %s refused: the operator state cannot be "
+				"saved (%s); nothing changed\n",
+				c->source, c->target, strerror(-err));
+			ops_answer(
+				c, 503,
+				"refused: the operator state cannot be saved (%s), and a promotion "
+				"a restart would forget is not made; nothing changed",
+				strerror(-err));
+			break;
+		}
+		e->failovers++;
+		e->last_failover_ms = edge_now_ms();
 		pr_warn("operator: failover %s -> %s%s: %s\n", c->source, c->target,
 			c->force ? " (forced)" : "", why);
 		ops_answer(c, 200, "%s", why);
