@@ -239,6 +239,9 @@ int dp_attach(struct dataplane *dp, const char *ifname, const char **mode)
 	fd = xdp_link_create(prog_fd, ifindex, ifname, mode);
 	if (fd < 0)
 		return fd;
+	/* attaching again (the interface was re-created): the old link died with its device */
+	if (dp->link_fd >= 0)
+		close(dp->link_fd);
 	if (dp->pin_dir[0]) {
 		err = pin_replace(fd, dp->pin_dir, "link");
 		if (err) {

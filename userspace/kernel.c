@@ -154,6 +154,21 @@ static void kernel_apply_link(struct kernel *k, struct rtnl_link *link)
 	k->gone = false;
 }
 
+/* A new device took the deleted one's name: its index, MAC and carrier are ours now, and the
+ * gateway's neighbour entry died with the old device.
+ */
+static void kernel_adopt_link(struct kernel *k, struct rtnl_link *link)
+{
+	pr_warn("kernel: %s is back as ifindex %d (was %d)\n", k->ifname,
+		rtnl_link_get_ifindex(link), k->facts.ifindex);
+	k->facts.ifindex = rtnl_link_get_ifindex(link);
+	kernel_apply_link(k, link);
+	k->facts.has_gateway_mac = false;
+	k->gateway_state = -1;
+	k->need_route = !k->policy_gateway.family && k->toward.family;
+	k->need_neigh = true;
+}
+
 static int kernel_get_link(struct kernel *k)
 {
 	struct rtnl_link *link = NULL;
@@ -356,8 +371,13 @@ static void kernel_on_object(struct nl_object *obj, void *arg)
 		/* IPv4 drops routes of a downed link without telling anyone */
 		if (follow_route)
 			k->need_route = true;
-		if (rtnl_link_get_ifindex(link) != k->facts.ifindex)
+		if (rtnl_link_get_ifindex(link) != k->facts.ifindex) {
+			/* re-created under its name: the same role on a new index */
+			if (type == RTM_NEWLINK && k->gone && rtnl_link_get_name(link) &&
+			    !strcmp(rtnl_link_get_name(link), k->ifname))
+				kernel_adopt_link(k, link);
 			return;
+		}
 		if (type == RTM_NEWLINK) {
 			kernel_apply_link(k, link);
 		} else if (!k->gone) {

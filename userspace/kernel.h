@@ -12,7 +12,7 @@
 #include "inet.h"
 
 struct link_facts {
-	int ifindex;
+	int ifindex; /* changes when the interface is deleted and created again under its name */
 	uint8_t mac[6];
 	uint16_t mtu;
 	bool up; /* administratively up and carrier on */

@@ -108,6 +108,23 @@ int edge_apply(struct edge *e, const char *cause)
 	return err;
 }
 
+int edge_relink(struct edge *e)
+{
+	const char *ifname = e->policy->edge.interface;
+	int err;
+
+	err = dp_attach(e->dp, ifname, &e->attach_mode);
+	if (err) {
+		e->attach_mode = NULL;
+		pr_warn("edge: %s was re-created (ifindex %d) but the program cannot attach: %s\n",
+			ifname, e->link.ifindex, strerror(-err));
+		return err;
+	}
+	pr_warn("edge: %s was re-created (ifindex %d): program re-attached in %s mode\n", ifname,
+		e->link.ifindex, e->attach_mode);
+	return 0;
+}
+
 static void diag_log(void *ctx, const char *file, unsigned int line, unsigned int col,
 		     const char *msg)
 {

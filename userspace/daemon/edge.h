@@ -65,6 +65,9 @@ int edge_set_probe_targets(struct edge *e);
 /* The kernel's facts about the edge (link, gateway) into health: the guard's evidence. */
 void edge_facts_to_health(struct edge *e);
 
+/* The interface came back under its name with a new index: attach the program to it. */
+int edge_relink(struct edge *e);
+
 /* Can the edge serve at all: program attached, link up (the policy is loaded by then). */
 bool edge_healthy(const struct edge *e);
 

@@ -89,6 +89,8 @@ static void on_kernel(struct edge *e)
 	if (kernel_dispatch(e->kern, &changed) || !changed)
 		return;
 	kernel_facts(e->kern, &e->link);
+	if (before.ifindex != e->link.ifindex)
+		edge_relink(e);
 	/* carrier loss and MAC changes flush neighbours: ask again at once, not at the next tick */
 	if (!e->link.has_gateway_mac && !e->policy->edge.has_gateway_mac)
 		kernel_resolve_gateway(e->kern);
