@@ -109,7 +109,7 @@ vips:
      announce: {prefix: 192.0.2.2/32}}
 bgp: {bird_socket: $STATE/bird-e$n.ctl, state_dir: $STATE/bird-e$n,
       hold_down: ${LAB_HOLD_DOWN:-5s}, session: upstream}
-api: {listen: 127.0.0.1:918$n}
+api: {listen: 127.0.0.1:918$n, token_file: $STATE/edge$n.token}
 dataplane: {ring_size: 65537, flow_table_size: 65536}
 EOF
 }

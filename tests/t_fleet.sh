@@ -43,7 +43,8 @@ api() {
 }
 url() { echo "http://127.0.0.1:918$1$2"; }
 promote() { # N FROM TO [force]: POST failover on edge N
-	api "$1" -X POST -H 'Content-Type: application/json' --data-binary \
+	api "$1" -X POST -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer $(cat "$S/edge$1.token")" --data-binary \
 		"{\"action\":\"PROMOTE_PASSIVE_REGION\",\"sourceRegion\":\"$2\",\"targetRegion\":\"$3\",\"forcePromotion\":${4:-false}}" \
 		"$(url "$1" /api/v1/failover)"
 }
