@@ -34,6 +34,7 @@ USER_BINS += $(B)/anyedge
 
 DAEMON_SRCS := userspace/daemon/main.c userspace/daemon/edge.c userspace/daemon/loop.c \
 	userspace/daemon/snapshot.c userspace/daemon/cmdq.c userspace/daemon/commands.c \
+	userspace/daemon/ops_state.c \
 	userspace/daemon/api.c userspace/daemon/api_guard.c userspace/daemon/api_routes.c \
 	userspace/daemon/api_metrics.c userspace/daemon/api_json.c userspace/daemon/notify.c \
 	userspace/daemon/edge_fleet.c

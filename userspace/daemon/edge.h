@@ -77,11 +77,13 @@ int edge_loop(struct edge *e);
 /* CLOCK_MONOTONIC ms: what every timer and window of the edge runs on. */
 uint64_t edge_now_ms(void);
 
-/* operator commands and the API (commands.c) */
+/* the operator's saved state (ops_state.c) */
 /* Whether the persisted operator state has the edge drained (read before the maps open). */
 bool edge_ops_saved_drain(const struct edge *e);
 /* Where operator state of kind ext lives: $ANYEDGE_STATE_DIR or /var/lib/anyedge. */
 void edge_state_path(const struct edge *e, const char *ext, char *buf, size_t len);
+
+/* operator commands and the API (commands.c) */
 
 /* Re-apply persisted operator state (promotions, edge drain) before the first apply. */
 int edge_ops_restore(struct edge *e);
