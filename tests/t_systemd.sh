@@ -4,7 +4,7 @@
 # is NOTIFY_SOCKET, the daemon runs on a veth pair in namespaces of its own. Checks:
 #   - READY=1 comes once the program is attached (checked at that moment), with STATUS=;
 #   - WATCHDOG=1 keeps coming while the loop turns (WATCHDOG_USEC=2 s);
-#   - SIGHUP: RELOADING=1, then READY=1, and the reload happened;
+#   - SIGHUP and POST /api/v1/reload: RELOADING=1, then READY=1, and the reload happened;
 #   - SIGTERM: STOPPING=1 last, exit 0, program still attached;
 #   - with JOURNAL_STREAM naming stderr, every line carries a syslog priority ("<6>"), and
 #     without it (or naming another file) lines keep the timestamped format;
@@ -15,7 +15,7 @@ set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib.sh"
-require ip nsenter python3
+require ip nsenter python3 curl
 [ -x "$B/anyedged" ] || skip "no $B/anyedged"
 
 LAB=aesd$$
@@ -108,6 +108,14 @@ check "SIGHUP: RELOADING=1" wait_msg RELOADING=1 10 "$mark"
 rl=$(line_of RELOADING=1 "$mark")
 check "  ... then READY=1" wait_msg READY=1 10 "${rl:-999999}"
 check "  ... and the reload happened" grep -q "edge: reloaded" "$tmp/edged.log"
+# a reload asked over the API is framed the same way
+mark=$(wc -l <"$tmp/notify")
+code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 --unix-socket "$tmp/api.sock" \
+	-X POST http://edge/api/v1/reload)
+check "POST /api/v1/reload: 200 (got $code)" [ "$code" = 200 ]
+check "  ... RELOADING=1" wait_msg RELOADING=1 10 "$mark"
+rl=$(line_of RELOADING=1 "$mark")
+check "  ... then READY=1" wait_msg READY=1 10 "${rl:-999999}"
 
 kill -TERM $edged
 i=0

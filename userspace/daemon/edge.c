@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "edge.h"
 #include "log.h"
+#include "notify.h"
 
 /* Every decision's clock: an NTP step must not move a hold-down or a settle window. */
 uint64_t edge_now_ms(void)
@@ -134,7 +135,7 @@ static void diag_log(void *ctx, const char *file, unsigned int line, unsigned in
 		pr_warn("%s: error: %s\n", file, msg);
 }
 
-int edge_reload(struct edge *e)
+static int edge_reload_policy(struct edge *e)
 {
 	struct policy *np = NULL, *old = e->policy;
 	int err;
@@ -193,6 +194,17 @@ refuse:
 	e->reload_failures++;
 	pr_warn("edge: reload refused; the running policy stays in force\n");
 	snapshot_publish(&e->snap, e);
+	return err;
+}
+
+/* SIGHUP and the API's reload alike: systemd sees RELOADING=1 ... READY=1 around either */
+int edge_reload(struct edge *e)
+{
+	int err;
+
+	notify_reloading();
+	err = edge_reload_policy(e);
+	notify_ready(e);
 	return err;
 }
 

@@ -68,9 +68,7 @@ static void on_signal(struct edge *e)
 
 	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			notify_reloading();
 			edge_reload(e);
-			notify_ready(e);
 		} else {
 			pr_info("edge: signal %u: exiting; the XDP program stays attached and "
 				"forwarding with the last maps\n",
