@@ -650,6 +650,7 @@ static void test_full_set_evicts(void **state)
 	dp_close(f->dp);
 	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
 	reapply(f);
+	s.proto = IPPROTO_UDP; /* every first packet of a UDP flow counts as a new flow */
 	for (round = 0; round < 2; round++) {
 		for (i = 0; i < 12; i++) {
 			s.sport = 14000 + i;
@@ -664,6 +665,53 @@ static void test_full_set_evicts(void **state)
 	assert_int_equal(dp_read_vip_stats(f->dp, 0, &st), 0);
 	assert_int_equal(st.packets, 24);
 	assert_true(st.new_flows > 12); /* some came back after eviction */
+}
+
+/* Issue 16.2: SYNs take no way. A table of one set holds four established connections; a
+ * thousand SYNs from spoofed sources later, and a ring change after them, all four keep their
+ * backends.
+ */
+static void test_syn_flood_keeps_flows(void **state)
+{
+	struct fix *f = *state;
+	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char before[AE_FLOW_WAYS][INET_ADDR_STR], src[INET_ADDR_STR];
+	struct ae_flow ways[16];
+	struct result r;
+	int i;
+
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
+	reapply(f);
+	for (i = 0; i < AE_FLOW_WAYS; i++) {
+		s.sport = 15000 + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		strcpy(before[i], r.backend);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, before[i]);
+	}
+	s.tcp_flags = 0x02;
+	for (i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
+		s.src = src;
+		s.sport = 20000 + i;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+	}
+	assert_int_equal(flow_ways(f, ways, 16), AE_FLOW_WAYS);
+	for (i = 0; i < AE_FLOW_WAYS; i++)
+		assert_int_equal(ntohs(ways[i].key.sport) / 1000, 15);
+	add_eu_backend(f);
+	s.src = "203.0.113.200";
+	s.tcp_flags = 0x10;
+	for (i = 0; i < AE_FLOW_WAYS; i++) {
+		s.sport = 15000 + i;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, before[i]);
+	}
 }
 
 /* A way is trusted only when its check holds: one whose backend address was changed under it
@@ -713,11 +761,14 @@ static void test_syn_steers_afresh(void **state)
 	size_t n, w, mine = 0;
 	int i, moved = 0;
 
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < 64; i++) { /* SYN, then the ACK that writes the way */
 		s.sport = 16000 + i;
 		s.tcp_flags = 0x02;
 		run(f, &s, &r);
 		strcpy(before[i], r.backend);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, before[i]);
 	}
 	add_eu_backend(f);
 	for (i = 0; i < 64; i++) {
@@ -748,16 +799,23 @@ static void test_counters(void **state)
 	struct ae_vip_stats st;
 	uint8_t in[PKT_MAX];
 	struct result r;
-	size_t len = build(&s, in);
+	size_t len;
 
+	/* a connection counts once, at its SYN; a UDP flow at its first packet */
+	s.tcp_flags = 0x02;
+	len = build(&s, in);
 	run_frame(f, in, len, &r);
-	run_frame(f, in, len, &r);
+	s.tcp_flags = 0x10;
+	run(f, &s, &r);
+	run(f, &s, &r);
+	s.proto = IPPROTO_UDP;
 	s.sport++;
 	run(f, &s, &r);
+	run(f, &s, &r);
 	assert_int_equal(dp_read_vip_stats(f->dp, 0, &st), 0);
-	assert_int_equal(st.packets, 3);
+	assert_int_equal(st.packets, 5);
 	assert_int_equal(st.new_flows, 2);
-	assert_int_equal(st.bytes, 3 * len);
+	assert_int_equal(st.bytes, 3 * len + 2 * (len - 12)); /* UDP: 12 bytes less of header */
 }
 
 static void test_too_big(void **state)
@@ -800,8 +858,11 @@ static void test_vip_reorder_and_removal(void **state)
 
 	for (i = 0; i < 32; i++) {
 		s.sport = 14000 + i;
+		s.tcp_flags = 0x02;
 		run(f, &s, &r);
 		strcpy(before[i], r.backend);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
 	}
 	/* web moves to the end of the list, and eu-west gains a backend: a new ring */
 	swap_policy(f, make_policy_web("      - {address: 198.51.100.23}\n", 7, 1));
@@ -812,7 +873,7 @@ static void test_vip_reorder_and_removal(void **state)
 		assert_string_equal(r.backend, before[i]);
 	}
 	assert_int_equal(dp_read_vip_stats(f->dp, 3, &st), 0); /* web is index 3 now */
-	assert_int_equal(st.packets, 64);
+	assert_int_equal(st.packets, 96);
 	assert_int_equal(st.new_flows, 32);
 	/* web removed: its established flows are no longer steered */
 	swap_policy(f, make_policy_web("", 7, 2));
@@ -1377,6 +1438,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_affinity_across_ring_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_set_evicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_steers_afresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),

@@ -133,11 +133,15 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		return XDP_DROP;
 	}
 	/* The way this flow will take, chosen just before the ring is read: a SYN's set is read
-	 * only now (see the caller), and its read and the ring's then wait together.
+	 * only now (see the caller), and its read and the ring's then wait together. A SYN
+	 * takes no way of its own: anyone can send a million from spoofed sources, and each
+	 * would evict some established flow. The connection's first packet after it (its ACK)
+	 * writes the way, to the backend the ring still names. Only a SYN of a 5-tuple the
+	 * table remembers rewrites that way (port reuse: one way per 5-tuple).
 	 */
-	if (!f && set && p->syn) /* its old way, if any, is replaced: one way per 5-tuple */
+	if (!f && set && p->syn)
 		f = flow_find(set, &p->flow);
-	if (!f && set)
+	else if (!f && set)
 		f = flow_victim(set);
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	id = bpf_map_lookup_elem(ring, &idx);
@@ -148,7 +152,8 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 	}
 	if (f)
 		flow_store(f, p, epoch, b, *id, v->id);
-	*new_flow = 1;
+	/* a connection counts once, at its SYN; its first ACK only writes the way */
+	*new_flow = p->syn || p->flow.proto != IPPROTO_TCP;
 	*out = b;
 	return AE_CONTINUE;
 }
