@@ -3,8 +3,10 @@
  * key=value pairs joined by commas: src, dst, proto (tcp|udp|icmp|N), sport, dport, count
  * (frames; sport counts up from sport when > 1), flows (distinct sports cycled, default count),
  * vlan (tags 0..3), opts (IPv4 option words), len (payload bytes), frag (first|middle|last),
- * flags (TCP: syn, the default, ack, or a number).
+ * flags (TCP: syn, the default, ack, or a number), srcs (IPv4: after each round of flows the
+ * source address moves on by one, over N addresses: a spoofed flood).
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -13,7 +15,8 @@
 
 #include "pkt.h"
 
-static int set_kv(struct pkt_spec *s, unsigned long *count, unsigned long *flows, char *kv)
+static int set_kv(struct pkt_spec *s, unsigned long *count, unsigned long *flows,
+		  unsigned long *srcs, char *kv)
 {
 	char *v = strchr(kv, '=');
 
@@ -37,6 +40,8 @@ static int set_kv(struct pkt_spec *s, unsigned long *count, unsigned long *flows
 		*count = strtoul(v, NULL, 10);
 	else if (!strcmp(kv, "flows"))
 		*flows = strtoul(v, NULL, 10);
+	else if (!strcmp(kv, "srcs"))
+		*srcs = strtoul(v, NULL, 10);
 	else if (!strcmp(kv, "vlan"))
 		s->n_vlans = atoi(v);
 	else if (!strcmp(kv, "opts"))
@@ -80,23 +85,36 @@ int main(int argc, char **argv)
 				      .sport = 40000,
 				      .dport = 443,
 				      .vlan_ids = { 100, 200, 300 } };
-		unsigned long count = 1, flows = 0, i;
+		unsigned long count = 1, flows = 0, srcs = 1, i;
+		struct in_addr src0;
+		char src[INET_ADDRSTRLEN];
 		char *save = NULL, *kv;
 		size_t len;
 
 		for (kv = strtok_r(argv[a], ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-			if (set_kv(&s, &count, &flows, kv)) {
+			if (set_kv(&s, &count, &flows, &srcs, kv)) {
 				fprintf(stderr, "mkpcap: bad key '%s'\n", kv);
 				return 2;
 			}
 		}
 		if (!flows)
 			flows = count;
+		if (srcs > 1 && inet_pton(AF_INET, s.src, &src0) != 1) {
+			fprintf(stderr, "mkpcap: srcs needs an IPv4 src\n");
+			return 2;
+		}
 		for (i = 0; i < count; i++) {
 			struct pkt_spec one = s;
 			struct pcap_pkthdr h = { 0 };
 
 			one.sport = (uint16_t)(s.sport + i % flows);
+			if (srcs > 1) {
+				struct in_addr ip = { htonl(ntohl(src0.s_addr) +
+							    (uint32_t)(i / flows % srcs)) };
+
+				inet_ntop(AF_INET, &ip, src, sizeof(src));
+				one.src = src;
+			}
 			len = pkt_build(&one, buf, sizeof(buf));
 			if (!len) {
 				fprintf(stderr, "mkpcap: spec %d does not build\n", a - 1);

@@ -1281,6 +1281,145 @@ static void test_icmp_mtu_floor_v6(void **state)
 	assert_int_equal(reason_count(f, AE_TX_ICMP_TOO_BIG), 1);
 }
 
+/* An ICMP error from a router to a VIP about a reply the backend sent: IP header, ICMP header
+ * (type, code, mtu), then the reply's start (its IP header and quote_l4 bytes of TCP).
+ */
+static size_t icmp_error(const char *router, const char *vip, const char *client, uint16_t vport,
+			 uint16_t cport, uint8_t type, uint32_t mtu, size_t quote_l4, uint8_t *out)
+{
+	int v6 = strchr(vip, ':') != NULL;
+	struct pkt_spec reply = tcp4(vip, client, vport, cport);
+	struct pkt_spec err = tcp4(router, vip, 0, 0);
+	uint8_t q[PKT_MAX];
+	size_t qlen = build(&reply, q), ql3 = pkt_l3_offset(q, qlen);
+	size_t quote = (v6 ? 40 : 20) + quote_l4, len, l3;
+	uint8_t *ic;
+
+	err.proto = v6 ? 58 : 1;
+	err.payload_len = 8 + quote;
+	len = build(&err, out);
+	l3 = pkt_l3_offset(out, len);
+	ic = out + l3 + (v6 ? 40 : 20);
+	memset(ic, 0, 8);
+	ic[0] = type;
+	ic[1] = v6 ? 0 : 4;
+	ic[4] = mtu >> 24;
+	ic[5] = mtu >> 16;
+	ic[6] = mtu >> 8;
+	ic[7] = mtu;
+	memcpy(ic + 8, q + ql3, quote);
+	return len;
+}
+
+/* Issue 16.1: ICMP errors about a VIP flow's reply go to the backend that owns the flow (by
+ * the flow table when it has the flow, else by the ring, as its SYN would), tunnelled whole,
+ * and write no way; echo requests and errors quoting no VIP flow's reply are the edge's.
+ */
+static void test_icmp_error_to_backend(void **state)
+{
+	struct fix *f = *state;
+	const char *clients[] = { "203.0.113.200", "2001:db8:c0::7" };
+	const char *vips[] = { "192.0.2.1", "2001:db8:ff::1" };
+	uint8_t in[PKT_MAX];
+	char est[INET_ADDR_STR], syn[INET_ADDR_STR];
+	static struct ae_flow ways[8192];
+	struct pkt_spec s;
+	struct result r;
+	size_t len, n, k, i;
+	int moved = 0;
+
+	for (k = 0; k < 2; k++) {
+		uint8_t type = k ? 2 : 3;
+
+		/* flow present: established before a ring change, so the ring now names
+		 * another backend for some of them, and the error must follow the table
+		 */
+		for (i = 0; i < 16; i++) {
+			s = tcp4(clients[k], vips[k], 5000 + i, 443);
+			s.tcp_flags = 0x02;
+			run(f, &s, &r);
+			s.tcp_flags = 0x10;
+			run(f, &s, &r);
+			assert_int_equal(r.action, XDP_TX);
+		}
+		if (!k)
+			add_eu_backend(f);
+		for (i = 0; i < 16; i++) {
+			s = tcp4(clients[k], vips[k], 5000 + i, 443);
+			run(f, &s, &r);
+			strcpy(est, r.backend);
+			len = icmp_error(k ? "2001:db8:99::1" : "198.18.0.1", vips[k], clients[k],
+					 443, 5000 + i, type, 1400, 8, in);
+			run_frame(f, in, len, &r);
+			assert_int_equal(r.action, XDP_TX);
+			assert_string_equal(r.backend, est);
+			check_tunnel(in, len, &r, strchr(est, ':') != NULL);
+			s.tcp_flags = 0x02; /* what the ring says now */
+			run(f, &s, &r);
+			moved += strcmp(r.backend, est) != 0;
+		}
+		/* flow absent: the ring's choice, as its SYN gets; no way written */
+		n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
+		for (i = 0; i < 16; i++) {
+			s = tcp4(clients[k], vips[k], 6000 + i, 443);
+			s.tcp_flags = 0x02;
+			run(f, &s, &r);
+			strcpy(syn, r.backend);
+			len = icmp_error(k ? "2001:db8:99::1" : "198.18.0.1", vips[k], clients[k],
+					 443, 6000 + i, type, 1400, 8, in);
+			run_frame(f, in, len, &r);
+			assert_int_equal(r.action, XDP_TX);
+			assert_string_equal(r.backend, syn);
+		}
+		assert_int_equal(flow_ways(f, ways, sizeof(ways) / sizeof(ways[0])), n);
+	}
+	assert_true(moved > 0); /* the table, not the ring, decided for some */
+	assert_int_equal(reason_count(f, AE_TX_ICMP_STEERED), 64);
+}
+
+/* Issue 16.1: a quote cut short, a quote of no VIP's reply, an echo request: the edge's stack
+ * has them, counted, never tunnelled half-parsed.
+ */
+static void test_icmp_error_malformed(void **state)
+{
+	struct fix *f = *state;
+	uint8_t in[PKT_MAX];
+	struct result r;
+	size_t len, l3;
+
+	/* quote cut after the reply's IP header: no ports */
+	len = icmp_error("198.18.0.1", "192.0.2.1", "203.0.113.200", 443, 5000, 3, 1400, 8, in);
+	l3 = pkt_l3_offset(in, len);
+	in[l3 + 2] = 0;
+	in[l3 + 3] = 20 + 8 + 20 + 2;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	len = icmp_error("2001:db8:99::1", "2001:db8:ff::1", "2001:db8:c0::7", 443, 5000, 2, 1400,
+			 8, in);
+	in[l3 + 5] = 8 + 40 + 2;
+	run_frame(f, in, l3 + 40 + 8 + 40 + 2, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	/* a quote whose source is not the VIP the error came to */
+	len = icmp_error("198.18.0.1", "192.0.2.1", "203.0.113.200", 443, 5000, 3, 1400, 8, in);
+	in[l3 + 28 + 15] ^= 1;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	/* the quote's inner header claims ICMP: no flow's reply */
+	len = icmp_error("198.18.0.1", "192.0.2.1", "203.0.113.200", 443, 5000, 3, 1400, 8, in);
+	in[l3 + 28 + 9] = 1;
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(reason_count(f, AE_PASS_ICMP_UNMATCHED), 4);
+	/* an echo request to a VIP: the edge's own stack answers or drops it */
+	len = icmp_error("203.0.113.200", "192.0.2.1", "203.0.113.200", 443, 5000, 8, 0, 8, in);
+	run_frame(f, in, len, &r);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_memory_equal(r.out, in, len);
+	assert_int_equal(reason_count(f, AE_PASS_NOT_VIP), 1);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_STEERED), 0);
+}
+
 /* Two edges with the same policy, even with backends listed in another order, send each flow to
  * the same backend: each child process loads its own program and maps.
  */
@@ -1449,6 +1588,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_refused_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_mtu_floor_v6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_to_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_reorder_and_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_vip_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vip_table_switch_under_traffic, setup,

@@ -338,6 +338,8 @@ const char *dp_reason_name(enum ae_reason r)
 		[AE_TX_ICMP_TOO_BIG] = "icmp_too_big",
 		[AE_DROP_ICMP_REFUSED] = "icmp_refused",
 		[AE_DROP_ICMP_RATE] = "icmp_rate",
+		[AE_TX_ICMP_STEERED] = "icmp_steered",
+		[AE_PASS_ICMP_UNMATCHED] = "icmp_unmatched",
 	};
 
 	return r < AE_REASON_MAX && names[r] ? names[r] : "unknown";

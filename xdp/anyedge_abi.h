@@ -272,6 +272,8 @@ enum ae_reason {
 	AE_TX_ICMP_TOO_BIG, /* too big once tunnelled: an ICMP error went back to the client */
 	AE_DROP_ICMP_REFUSED, /* too big, from a source no error may go to (multicast, the VIP...) */
 	AE_DROP_ICMP_RATE, /* too big, and this CPU's ICMP errors are over their rate */
+	AE_TX_ICMP_STEERED, /* an ICMP error about a VIP flow's reply, tunnelled to its backend */
+	AE_PASS_ICMP_UNMATCHED, /* an ICMP error to a VIP quoting no VIP flow's reply, or cut short */
 	AE_REASON_MAX,
 };
 

@@ -9,11 +9,6 @@
 
 #include "encap.h"
 
-/* From RFC 792 and RFC 4443; linux/icmp.h would pull in libc headers the BPF target lacks. */
-#define ICMP_DEST_UNREACH 3
-#define ICMP_FRAG_NEEDED 4
-#define ICMPV6_PKT_TOOBIG 2
-
 /* The 8-byte head both kinds of error share: the MTU sits in its last four bytes (IPv4: the
  * low two, after two unused).
  */

@@ -27,12 +27,16 @@ struct pkt {
 	__u32 l2_len; /* Ethernet + VLAN tags: 14, 18 or 22 */
 	__u32 n_vlans;
 	__u32 ip_len; /* the IP packet's own length (frame padding excluded) */
+	__u32 l4_off; /* where the IP payload starts, from the frame's start */
+	__u32 l4_len; /* and its length */
 	__u8 family; /* AE_FAMILY_V4 / AE_FAMILY_V6 */
 	__u8 tos; /* IPv4 TOS or IPv6 traffic class */
 	__u8 df; /* IPv4 don't-fragment bit */
 	__u8 frag; /* any fragment, first included: steered without ports */
 	__u8 l4_ok; /* ports were read from a complete L4 header */
 	__u8 syn; /* a TCP SYN without ACK: a connection's first packet */
+	__u8 icmp; /* an ICMP error about a VIP flow's reply: flow is that flow's (icmp.h) */
+	__u8 icmp_bad; /* an ICMP error whose quote is cut short or no VIP flow's reply */
 	__u16 l3_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u32 dst_fold; /* the destination's 32-bit words xor-ed: the VIP filter's input */
 	__u32 hash; /* ae_flow_fold of flow: its set in the flow table and its IPv6 flow label */
@@ -56,10 +60,13 @@ static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 
 static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void **l4,
 				      __u32 *l4_len)
 {
-	struct iphdr *ip = data + p->l2_len;
-	__u32 hl, tot;
+	__u32 l2 = p->l2_len, hl, tot;
+	struct iphdr *ip;
 	__u16 frag;
 
+	if (l2 > L2_MAX_LEN) /* parse_l2 never allows it; the verifier must see it too */
+		return -1;
+	ip = data + l2;
 	if ((void *)(ip + 1) > end)
 		return -1;
 	/* the ethertype says IPv4; the header must too, or it is no packet we can read */
@@ -81,6 +88,8 @@ static __always_inline int parse_ipv4(void *data, void *end, struct pkt *p, void
 	__builtin_memcpy(p->flow.dst, &ip->daddr, 4);
 	*l4 = (void *)ip + hl;
 	*l4_len = tot - hl;
+	p->l4_off = l2 + hl;
+	p->l4_len = *l4_len;
 	return 0;
 }
 
@@ -99,12 +108,16 @@ struct ipv6_frag {
 static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void **l4,
 				      __u32 *l4_len)
 {
-	struct ipv6hdr *ip6 = data + p->l2_len;
-	void *cur = ip6 + 1;
-	__u32 off = sizeof(*ip6);
+	__u32 l2 = p->l2_len, off = sizeof(struct ipv6hdr);
+	struct ipv6hdr *ip6;
+	void *cur;
 	__u8 next;
 	int i;
 
+	if (l2 > L2_MAX_LEN)
+		return -1;
+	ip6 = data + l2;
+	cur = ip6 + 1;
 	if (cur > end || ip6->version != 6)
 		return -1;
 	p->ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
@@ -146,7 +159,80 @@ static __always_inline int parse_ipv6(void *data, void *end, struct pkt *p, void
 	p->flow.proto = next;
 	*l4 = cur;
 	*l4_len = p->ip_len - off;
+	p->l4_off = l2 + off;
+	p->l4_len = *l4_len;
 	return 0;
+}
+
+/* From RFC 792 and RFC 4443 (linux/icmp.h pulls in libc headers the BPF target lacks). */
+#define ICMP_DEST_UNREACH 3
+#define ICMP_FRAG_NEEDED 4
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG 2
+#define ICMP_HDR_LEN 8
+
+/* An ICMP error carries the start of the packet that caused it. When that packet is a reply a
+ * backend sent from a VIP (DSR: its source is the VIP this error came to), the error belongs to
+ * the flow client -> VIP: p->flow becomes that flow's key, so the flow table and the ring find
+ * the backend that sent the reply (Katran, GLB and Unimog route these too). The quote must lie
+ * within the error (len bytes at l4) and be a first piece of TCP or UDP; otherwise icmp_bad.
+ */
+static __always_inline void parse_icmp_quote(struct xdp_md *ctx, struct pkt *p)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end, *l4;
+	__u32 len = p->l4_len, off = p->l4_off;
+	__u8 *icmp;
+	__be16 *ports;
+	__u32 hl;
+
+	if (p->frag || off > 512) /* no quote in a fragment; IP headers end before 512 */
+		return;
+	l4 = data + off;
+	icmp = l4;
+	if ((void *)(icmp + ICMP_HDR_LEN) > end || len < ICMP_HDR_LEN)
+		return;
+	if (p->flow.proto == IPPROTO_ICMP ?
+		    icmp[0] != ICMP_DEST_UNREACH :
+		    icmp[0] != ICMPV6_DEST_UNREACH && icmp[0] != ICMPV6_PKT_TOOBIG)
+		return; /* echo and the rest: the edge's own stack answers or drops them */
+	p->icmp_bad = 1;
+	if (p->flow.proto == IPPROTO_ICMP) {
+		struct iphdr *q = l4 + ICMP_HDR_LEN;
+
+		if ((void *)(q + 1) > end || q->version != 4 || q->ihl < 5 ||
+		    (q->frag_off & bpf_htons(0x1fff)) ||
+		    (q->protocol != IPPROTO_TCP && q->protocol != IPPROTO_UDP) ||
+		    q->saddr != *(const __be32 *)p->flow.dst)
+			return;
+		hl = q->ihl * 4;
+		ports = (void *)q + hl;
+		if ((void *)(ports + 2) > end || ICMP_HDR_LEN + hl + 4 > len)
+			return;
+		p->flow.proto = q->protocol;
+		__builtin_memcpy(p->flow.src, &q->daddr, 4);
+	} else {
+		struct ipv6hdr *q = l4 + ICMP_HDR_LEN;
+		const __u32 *a, *b;
+
+		if ((void *)(q + 1) > end || q->version != 6 ||
+		    (q->nexthdr != IPPROTO_TCP && q->nexthdr != IPPROTO_UDP))
+			return;
+		a = (const __u32 *)&q->saddr;
+		b = (const __u32 *)p->flow.dst;
+		if ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]))
+			return;
+		ports = (void *)(q + 1);
+		if ((void *)(ports + 2) > end || ICMP_HDR_LEN + sizeof(*q) + 4 > len)
+			return;
+		p->flow.proto = q->nexthdr;
+		__builtin_memcpy(p->flow.src, &q->daddr, 16);
+	}
+	/* the reply went VIP:port -> client:port; its flow is the other way round */
+	p->flow.sport = ports[1];
+	p->flow.dport = ports[0];
+	p->icmp = 1;
+	p->icmp_bad = 0;
+	p->l4_ok = 1;
 }
 
 /* Ports of a complete TCP or UDP header; fragments keep zero ports on purpose. A header must

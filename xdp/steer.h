@@ -141,7 +141,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 	 */
 	if (!f && set && p->syn)
 		f = flow_find(set, &p->flow);
-	else if (!f && set)
+	else if (!f && set && !p->icmp) /* nor an ICMP error: a flood of them is as cheap */
 		f = flow_victim(set);
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	id = bpf_map_lookup_elem(ring, &idx);
@@ -153,7 +153,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 	if (f)
 		flow_store(f, p, epoch, b, *id, v->id);
 	/* a connection counts once, at its SYN; its first ACK only writes the way */
-	*new_flow = p->syn || p->flow.proto != IPPROTO_TCP;
+	*new_flow = (p->syn || p->flow.proto != IPPROTO_TCP) && !p->icmp;
 	*out = b;
 	return AE_CONTINUE;
 }

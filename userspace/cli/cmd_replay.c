@@ -19,6 +19,8 @@ struct replay_opts {
 	const char *pcap;
 	const char *out;
 	char *down;
+	size_t reload_at; /* --reload-at N:POLICY: before packet N, apply POLICY as a reload */
+	const char *reload;
 };
 
 static int parse_down(const struct policy *p, char *list, bool *down)
@@ -34,6 +36,54 @@ static int parse_down(const struct policy *p, char *list, bool *down)
 		}
 		down[r] = true;
 	}
+	return 0;
+}
+
+static int parse_reload(char *arg, struct replay_opts *o)
+{
+	char *end;
+
+	errno = 0;
+	o->reload_at = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end != ':' || !end[1]) {
+		fprintf(stderr, "replay: --reload-at wants N:POLICY, not '%s'\n", arg);
+		return -EINVAL;
+	}
+	o->reload = end + 1;
+	return 0;
+}
+
+/* A reload between two packets, as the daemon's SIGHUP would make it: the new policy's maps
+ * (rings rebuilt and switched whole) over the same flow table. The old policy goes on naming
+ * regions in the verdicts only if the new one fails to load.
+ */
+static int reload(struct dataplane *dp, const struct replay_opts *o, struct policy **p)
+{
+	bool down[AE_MAX_REGIONS] = { 0 };
+	struct dp_view view = { 0 };
+	struct policy *np = cli_load_policy(o->reload);
+	char *list = NULL;
+	int err = 0;
+
+	if (!np)
+		return -EINVAL;
+	if (o->down) { /* the same regions down, by name: the new policy may order them anew */
+		list = strdup(o->down);
+		err = list ? parse_down(np, list, down) : -ENOMEM;
+		free(list);
+	}
+	if (!err)
+		err = dp_view_default(np, down, &view);
+	if (!err)
+		err = dp_apply(dp, np, &view);
+	dp_view_free(&view);
+	if (err) {
+		fprintf(stderr, "replay: reload with %s: %s\n", o->reload, strerror(-err));
+		policy_free(np);
+		return err;
+	}
+	policy_free(*p);
+	*p = np;
 	return 0;
 }
 
@@ -123,12 +173,17 @@ static int replay(const struct replay_opts *o)
 	uint8_t *out = NULL;
 	struct xdp_run r;
 	size_t i;
-	int err;
+	int err = 0;
 
 	p = cli_load_policy(o->config);
 	if (!p)
 		return 1;
-	err = o->down ? parse_down(p, o->down, down) : 0;
+	if (o->down) { /* a copy: a reload parses the list again */
+		char *list = strdup(o->down);
+
+		err = list ? parse_down(p, list, down) : -ENOMEM;
+		free(list);
+	}
 	if (!err)
 		err = dp_view_default(p, down, &view);
 	if (!err)
@@ -150,6 +205,11 @@ static int replay(const struct replay_opts *o)
 	if (!err && !(out = malloc(FRAME_MAX + XDP_RUN_HEADROOM)))
 		err = -ENOMEM;
 	for (i = 0; !err && i < fr.n; i++) {
+		if (o->reload && i == o->reload_at) {
+			err = reload(dp, o, &p);
+			if (err)
+				break;
+		}
 		err = xdp_run_once(dp_prog_fd(dp), fr.f[i].data, fr.f[i].len, out, &r);
 		if (err) {
 			fprintf(stderr, "replay: packet %zu: test run failed: %s\n", i,
@@ -174,6 +234,7 @@ static const struct cmd_opt replay_opts[] = {
 	{ "pcap", 'p', "IN", "the capture to replay (pcap, Ethernet)" },
 	{ "out", 'o', "OUT", "write the frames the program sends (TX, PASS) to this pcap" },
 	{ "down", 'd', "REGION,...", "regions to treat as down" },
+	{ "reload-at", 'r', "N:POLICY", "before packet N, reload with POLICY (same flow table)" },
 	{ 0 },
 };
 
@@ -196,6 +257,10 @@ static int cmd_replay(const struct cli_verb *v, int argc, char **argv)
 		case 'd':
 			o.down = optarg;
 			break;
+		case 'r':
+			if (parse_reload(optarg, &o))
+				return 2;
+			break;
 		case CMD_HELP:
 			return 0;
 		default:
@@ -211,7 +276,8 @@ const struct cli_verb cli_verb_replay = {
 	.name = "replay",
 	.run = cmd_replay,
 	.spec = { .prog = "anyedge replay",
-		  .args = "--config POLICY --pcap IN [--out OUT] [--down REGION,...]",
+		  .args = "--config POLICY --pcap IN [--out OUT] [--down REGION,...] "
+			  "[--reload-at N:POLICY]",
 		  .summary =
 			  "Run a capture through the real XDP program; one JSON verdict a packet.",
 		  .opts = { replay_opts } },
