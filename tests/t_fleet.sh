@@ -11,6 +11,8 @@
 #   - 2 of 3 members stopped: promotion refused (503) on every edge, steering unchanged;
 #   - an edge cut off from etcd never promotes alone and catches up when it comes back;
 #   - an edge restarted while etcd is down serves the designation it applied last;
+#   - a drain asked of one edge with --fleet (a region, a backend) is applied by both;
+#   - auto_promote: fleet promotes once (one epoch) when a majority sees the region down;
 #   - nothing left behind (members killed by PID, data folder removed).
 set -u
 B=${B:-build}
@@ -156,6 +158,34 @@ if [ "$c1" = 200 ]; then win=us-east loser=2; else win=ap-south loser=1; fi
 check "the 409 names the winner" has "$loser" "'$LAB-edge' in j['error'] and '$win' in j['error']"
 check "both edges serve db from the winner, $win" wait_both "$win" 3
 check "etcd says $win too" [ "$(etcd_db)" = "$win" ]
+
+# 3b. a drain for the whole fleet: asked of one edge, applied by both
+# wait_state N PYTHON-EXPR SECONDS: edge N's /api/v1/state satisfies it
+wait_state() {
+	i=0
+	while [ $i -lt $(($3 * 5)) ]; do
+		[ "$(api "$1" "$(url "$1" /api/v1/state)")" = 200 ] && has "$1" "$2" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+eu_drained="all(b['drained'] for b in j['backends'] if b['region']=='eu-west')"
+eu_undrained="not any(b['drained'] for b in j['backends'])"
+check "anyedge drain --fleet eu-west on edge1" \
+	ip netns exec "$LAB-e1" "$ANYEDGE" drain --fleet eu-west --api "$(url 1 '')"
+check "edge1 drains eu-west's backends" wait_state 1 "$eu_drained" 3
+check "edge2 too" wait_state 2 "$eu_drained" 3
+check "anyedge undrain --fleet eu-west on edge2" \
+	ip netns exec "$LAB-e2" "$ANYEDGE" undrain --fleet eu-west --api "$(url 2 '')"
+check "edge1 undrains them" wait_state 1 "$eu_undrained" 3
+check "edge2 too" wait_state 2 "$eu_undrained" 3
+check "anyedge drain --fleet 198.51.100.11 (a backend) on edge2" \
+	ip netns exec "$LAB-e2" "$ANYEDGE" drain --fleet 198.51.100.11 --api "$(url 2 '')"
+check "edge1 drains that backend alone" wait_state 1 \
+	"[b['drained'] for b in j['backends'] if b['address']=='198.51.100.11']==[True] and sum(b['drained'] for b in j['backends'])==1" 3
+ip netns exec "$LAB-e1" "$ANYEDGE" undrain --fleet 198.51.100.11 --api "$(url 1 '')" >/dev/null
+check "and undrains it fleet-wide" wait_state 2 "$eu_undrained" 3
 
 # 4. the etcd leader killed mid-promotion: no split
 leader=$(etcd_leader)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cli_api.h"
+#include "inet.h"
 
 /* POST body to path; print the daemon's message (or its JSON with --json). */
 static int cli_write(struct cli_api *a, const char *verb, const char *path,
@@ -39,6 +40,7 @@ static const struct cmd_opt drain_opts[] = {
 	{ "region", 'r', "R", "every backend of region R" },
 	{ "backend", 'b', "ADDR", "the backend ADDR, in every region that lists it" },
 	{ "edge", 'e', NULL, "the whole edge: readiness 503 and BGP withdrawn" },
+	{ "fleet", 'l', "R|ADDR", "region R or backend ADDR on every member of the fleet (etcd)" },
 	{ 0 },
 };
 
@@ -46,7 +48,8 @@ static int cli_ops_drain(const struct cli_verb *v, int argc, char **argv, bool d
 {
 	const char *verb = v->name, *region = NULL, *backend = NULL;
 	struct json_object *body;
-	bool edge = false;
+	bool edge = false, fleet = false;
+	struct inet_addr addr;
 	struct cli_api a = { 0 };
 	int c, rc, n;
 
@@ -62,6 +65,14 @@ static int cli_ops_drain(const struct cli_verb *v, int argc, char **argv, bool d
 			break;
 		case 'e':
 			edge = true;
+			break;
+		case 'l':
+			/* an address names a backend; anything else a region */
+			fleet = true;
+			if (inet_addr_parse(optarg, &addr))
+				region = optarg;
+			else
+				backend = optarg;
 			break;
 		case CMD_HELP:
 			return CLI_OK;
@@ -82,6 +93,8 @@ static int cli_ops_drain(const struct cli_verb *v, int argc, char **argv, bool d
 		json_object_object_add(body, "backend", json_object_new_string(backend));
 	else
 		json_object_object_add(body, "edge", json_object_new_boolean(true));
+	if (fleet)
+		json_object_object_add(body, "fleet", json_object_new_boolean(true));
 	return cli_write(&a, verb, drain ? "/api/v1/drain" : "/api/v1/undrain", body);
 }
 
@@ -179,7 +192,7 @@ const struct cli_verb cli_verb_drain = {
 	.name = "drain",
 	.run = cmd_drain,
 	.spec = { .prog = "anyedge drain",
-		  .args = "--region R | --backend ADDR | --edge " CLI_API_ARGS,
+		  .args = "--region R | --backend ADDR | --edge | --fleet R|ADDR " CLI_API_ARGS,
 		  .summary = "Take a region, a backend or the edge out of service; flows finish.",
 		  .opts = { drain_opts, cli_api_opts } },
 };
@@ -188,7 +201,7 @@ const struct cli_verb cli_verb_undrain = {
 	.name = "undrain",
 	.run = cmd_undrain,
 	.spec = { .prog = "anyedge undrain",
-		  .args = "--region R | --backend ADDR | --edge " CLI_API_ARGS,
+		  .args = "--region R | --backend ADDR | --edge | --fleet R|ADDR " CLI_API_ARGS,
 		  .summary = "Put back what drain took out of service.",
 		  .opts = { drain_opts, cli_api_opts } },
 };

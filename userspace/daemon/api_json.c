@@ -172,7 +172,7 @@ int api_json_failover(const char *body, size_t len, struct edge_cmd *cmd, char *
 int api_json_drain(const char *body, size_t len, bool drain, struct edge_cmd *cmd, char *why,
 		   size_t why_len)
 {
-	static const char *const keys[] = { "region", "backend", "edge", NULL };
+	static const char *const keys[] = { "region", "backend", "edge", "fleet", NULL };
 	struct json_object *o, *v;
 	struct inet_addr a;
 	int err, n;
@@ -184,6 +184,18 @@ int api_json_drain(const char *body, size_t len, bool drain, struct edge_cmd *cm
 		return err;
 	err = api_json_only(o, keys, why, why_len);
 	n = json_object_object_length(o);
+	if (!err && json_object_object_get_ex(o, "fleet", &v)) {
+		n--;
+		cmd->fleet = json_object_is_type(v, json_type_boolean) &&
+			     json_object_get_boolean(v);
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(why, why_len, "\"fleet\" must be true or false");
+			err = -EINVAL;
+		} else if (cmd->fleet && json_object_object_get_ex(o, "edge", NULL)) {
+			snprintf(why, why_len, "an edge is drained by itself, not by the fleet");
+			err = -EINVAL;
+		}
+	}
 	if (!err && n != 1) {
 		snprintf(why, why_len,
 			 "exactly one of \"region\", \"backend\" or \"edge\" is expected");

@@ -18,7 +18,9 @@
  */
 int api_json_failover(const char *body, size_t len, struct edge_cmd *cmd, char *why,
 		      size_t why_len);
-/* {"region":R} | {"backend":ADDR} | {"edge":true}; drain picks CMD_DRAIN* or CMD_UNDRAIN*. */
+/* {"region":R} | {"backend":ADDR} | {"edge":true}, and for a region or a backend "fleet":true
+ * (on every member); drain picks CMD_DRAIN* or CMD_UNDRAIN*.
+ */
 int api_json_drain(const char *body, size_t len, bool drain, struct edge_cmd *cmd, char *why,
 		   size_t why_len);
 /* Reload takes no arguments: an empty body or {}. */

@@ -135,6 +135,18 @@ static void test_drain(void **state)
 	assert_int_not_equal(drain("{\"vip\":\"web\"}", true, &c, why), 0);
 	assert_non_null(strstr(why, "unknown field"));
 	assert_int_not_equal(drain("{\"region\":7}", true, &c, why), 0);
+
+	/* the fleet's: a region or a backend, never the edge */
+	assert_int_equal(drain("{\"region\":\"eu-west\",\"fleet\":true}", true, &c, why), 0);
+	assert_true(c.fleet);
+	assert_string_equal(c.region, "eu-west");
+	assert_int_equal(drain("{\"backend\":\"192.0.2.7\",\"fleet\":false}", false, &c, why), 0);
+	assert_false(c.fleet);
+	assert_int_not_equal(drain("{\"edge\":true,\"fleet\":true}", true, &c, why), 0);
+	assert_non_null(strstr(why, "by itself"));
+	assert_int_not_equal(drain("{\"region\":\"a\",\"fleet\":1}", true, &c, why), 0);
+	assert_int_not_equal(drain("{\"fleet\":true}", true, &c, why), 0);
+	assert_non_null(strstr(why, "exactly one"));
 }
 
 static void test_empty(void **state)

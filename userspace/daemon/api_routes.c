@@ -456,6 +456,30 @@ void api_fleet(struct api *a, const struct api_req *q, struct api_reply *r)
 	api_reply_json(r, MHD_HTTP_OK, fleet_view(a->o.fleet));
 }
 
+/* A drain for every member: put in etcd here, applied by each edge from its next read. */
+static void api_drain_fleet(struct api *a, const struct edge_cmd *cmd, bool drain,
+			    struct api_reply *r)
+{
+	struct fleet_answer ans;
+	struct json_object *o;
+
+	if (!a->o.fleet) {
+		api_reply_error(r, API_HTTP_UNPROCESSABLE,
+				"this edge has no fleet: section in its policy: drop \"fleet\"");
+		return;
+	}
+	fleet_drain(a->o.fleet, cmd->region[0] ? cmd->region : cmd->backend, cmd->region[0], drain,
+		    &ans);
+	if (ans.status != MHD_HTTP_OK) {
+		api_reply_error(r, ans.status, "%s", ans.msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("OK"));
+	json_object_object_add(o, "message", json_object_new_string(ans.msg));
+	api_reply_json(r, MHD_HTTP_OK, o);
+}
+
 static void api_drain_common(struct api *a, const struct api_req *q, struct api_reply *r,
 			     bool drain)
 {
@@ -466,7 +490,10 @@ static void api_drain_common(struct api *a, const struct api_req *q, struct api_
 		api_reply_error(r, API_HTTP_UNPROCESSABLE, "%s", why);
 		return;
 	}
-	api_run(a, &cmd, r);
+	if (cmd.fleet)
+		api_drain_fleet(a, &cmd, drain, r);
+	else
+		api_run(a, &cmd, r);
 }
 
 void api_drain(struct api *a, const struct api_req *q, struct api_reply *r)

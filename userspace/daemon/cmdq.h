@@ -27,6 +27,7 @@ struct edge_cmd {
 	double max_lag_s;
 	char region[POLICY_NAME_MAX]; /* drain/undrain: one of region or backend */
 	char backend[INET_ADDR_STR];
+	bool fleet; /* drain/undrain on every member of the fleet (through etcd) */
 	/* the answer, filled by the loop thread */
 	int http_status; /* 200, 404, 409, 422, 500 ... */
 	char msg[256];

@@ -17,6 +17,8 @@
 
 struct edge_fleet {
 	struct fleet *f;
+	bool *fdrained; /* per backend id: drained because the fleet says so */
+	size_t n_fdrained;
 	char policy_hash[20]; /* FNV-1a 64 of the policy file, hex */
 	int64_t epoch[AE_MAX_VIPS]; /* of the designation each VIP serves by; 0: its primary */
 };
@@ -113,6 +115,45 @@ void edge_fleet_restore(struct edge *e)
 	fclose(f);
 }
 
+/* ---- the fleet's drains ---- */
+
+/* The fleet's drains onto the backends: set where the fleet drains a region or an address,
+ * lifted where it no longer does and it was the fleet that set it. True when one changed.
+ */
+static bool apply_drains(struct edge *e)
+{
+	const struct policy *p = e->policy;
+	struct edge_fleet *ef = e->fleet;
+	size_t n = dp_backend_count(p), r, k, id;
+	char a[INET_ADDR_STR];
+	bool want, changed = false;
+
+	if (ef->n_fdrained != n) {
+		free(ef->fdrained);
+		ef->fdrained = calloc(n ? n : 1, sizeof(*ef->fdrained));
+		ef->n_fdrained = ef->fdrained ? n : 0;
+		if (!ef->fdrained)
+			return false;
+	}
+	for (r = 0; r < p->n_regions; r++) {
+		for (k = 0; k < p->regions[r].n_backends; k++) {
+			id = dp_backend_id(p, r, k);
+			inet_addr_str(&p->regions[r].backends[k].addr, a, sizeof(a));
+			if (fleet_drained(ef->f, p->regions[r].name, a, &want))
+				return changed; /* etcd not read yet: as things are */
+			if (want == ef->fdrained[id])
+				continue;
+			if (want || e->health.b[id].admin_drained)
+				health_set_admin_drain(&e->health, id, want, edge_now_ms());
+			ef->fdrained[id] = want;
+			pr_warn("fleet: backend %s (%s) %s fleet-wide\n", a, p->regions[r].name,
+				want ? "drained" : "undrained");
+			changed = true;
+		}
+	}
+	return changed;
+}
+
 /* ---- the designations from etcd ---- */
 
 void edge_fleet_run(struct edge *e)
@@ -155,6 +196,7 @@ void edge_fleet_run(struct edge *e)
 	}
 	if (changed || saved)
 		desig_save(e);
+	changed |= apply_drains(e);
 	if (changed)
 		edge_apply(e, "fleet designation");
 	else
@@ -256,6 +298,7 @@ void edge_fleet_stop(struct edge *e)
 	if (!e->fleet)
 		return;
 	fleet_free(e->fleet->f);
+	free(e->fleet->fdrained);
 	free(e->fleet);
 	e->fleet = NULL;
 }

@@ -496,6 +496,19 @@ int etcd_put(struct etcd *c, const char *key, const void *val, size_t len, int64
 	return err;
 }
 
+int etcd_delete(struct etcd *c, const char *key)
+{
+	struct json_object *body = json_object_new_object(), *reply = NULL;
+	int err;
+
+	err = js_add_b64(body, "key", key, strlen(key));
+	if (!err)
+		err = etcd_post(c, "/v3/kv/deleterange", body, true, &reply);
+	json_object_put(body);
+	json_object_put(reply);
+	return err;
+}
+
 /* The failure branch's answers: one response_range per key. */
 static int txn_ranges(struct json_object *reply, struct etcd_kvs *now)
 {

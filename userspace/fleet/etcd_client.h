@@ -53,6 +53,9 @@ int etcd_range(struct etcd *c, const char *key, bool prefix, struct etcd_kvs *ou
 int etcd_put(struct etcd *c, const char *key, const void *val, size_t len, int64_t lease,
 	     int64_t *rev);
 
+/* Delete key (absent is no error). */
+int etcd_delete(struct etcd *c, const char *key);
+
 /* One key of a compare-and-swap: it must still be at mod_revision (0: must not exist). */
 struct etcd_cas {
 	const char *key;

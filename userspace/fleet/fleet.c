@@ -387,11 +387,18 @@ out:
 static void take_read(struct fleet *f, const struct etcd_kvs *kvs)
 {
 	struct json_object *reports[POLICY_FLEET_MAX_MEMBERS] = { 0 };
+	char(*drains)[POLICY_NAME_MAX] = calloc(kvs->n + 1, sizeof(*drains));
 	struct fleet_desig d;
 	const char *name;
 	bool changed = false, seen;
-	size_t i, m, v;
+	size_t i, m, v, n_drains = 0;
 	uint32_t live = 0;
+
+	for (i = 0; drains && i < kvs->n; i++) {
+		name = fleet_key_name(f, "drain", kvs->kv[i].key);
+		if (name)
+			snprintf(drains[n_drains++], POLICY_NAME_MAX, "%s", name);
+	}
 
 	for (i = 0; i < kvs->n; i++) {
 		name = fleet_key_name(f, "report", kvs->kv[i].key);
@@ -423,6 +430,15 @@ static void take_read(struct fleet *f, const struct etcd_kvs *kvs)
 			changed = true;
 		}
 	}
+	if (drains &&
+	    (n_drains != f->n_drains || memcmp(drains, f->drains, n_drains * sizeof(*drains)))) {
+		free(f->drains);
+		f->drains = drains;
+		f->n_drains = n_drains;
+		drains = NULL;
+		changed = true;
+	}
+	free(drains);
 	changed |= !f->read_once;
 	f->read_once = true;
 	if (!f->health.reachable)
@@ -733,6 +749,7 @@ void fleet_free(struct fleet *f)
 	json_object_put(f->report);
 	free(f->last_put);
 	free(f->vips);
+	free(f->drains);
 	if (f->pol)
 		fleet_policy_put_locked(f->pol);
 	if (f->efd >= 0)

@@ -83,6 +83,15 @@ struct fleet_answer {
  * then one compare-and-swap of every VIP moved. Blocks for a few request timeouts at most.
  */
 void fleet_promote(struct fleet *f, const struct fleet_promote_req *req, struct fleet_answer *a);
+/* A drain on every member: region R, or every backend at address ADDR; kept in etcd until
+ * undrained. 200, 422 (unknown to this edge's policy) or 503 (etcd).
+ */
+void fleet_drain(struct fleet *f, const char *name, bool region, bool drain,
+		 struct fleet_answer *a);
+
+/* The loop: is this backend (its region, its address) drained fleet-wide? -EAGAIN: not known. */
+int fleet_drained(struct fleet *f, const char *region, const char *addr, bool *drained);
+
 /* GET /api/v1/fleet: every member's report and age, the designations, etcd's health. */
 struct json_object *fleet_view(struct fleet *f);
 

@@ -60,6 +60,8 @@ struct fleet {
 	struct fleet_policy *pol;
 	struct fleet_member members[POLICY_FLEET_MAX_MEMBERS];
 	bool read_once; /* etcd has answered since start: its designations stand */
+	char (*drains)[POLICY_NAME_MAX]; /* regions and addresses under drain/, as last read */
+	size_t n_drains;
 	struct fleet_health health;
 	struct json_object *report; /* from the loop, not yet put */
 	/* the worker's own */

@@ -109,6 +109,17 @@ static struct json_object *view_serving(struct fleet *f)
 	return arr;
 }
 
+/* Regions and backend addresses drained on every member. */
+static struct json_object *view_drains(struct fleet *f)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < f->n_drains; i++)
+		json_object_array_add(arr, json_object_new_string(f->drains[i]));
+	return arr;
+}
+
 struct json_object *fleet_view(struct fleet *f)
 {
 	struct json_object *o = json_object_new_object(), *q = json_object_new_object();
@@ -125,6 +136,7 @@ struct json_object *fleet_view(struct fleet *f)
 	json_object_object_add(o, "quorum", q);
 	json_object_object_add(o, "members", view_members(f));
 	json_object_object_add(o, "serving", view_serving(f));
+	json_object_object_add(o, "drained", view_drains(f));
 	pthread_mutex_unlock(&f->lock);
 	return o;
 }
