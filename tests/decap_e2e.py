@@ -7,6 +7,11 @@
 #   csum-off IFACE                turn off IFACE's TX checksum offload (see cmd_csum_off)
 #   connect IFACE VIP PORT        connect to VIP:PORT, read the banner, and report the source MAC
 #                                 of the SYN-ACK as captured on IFACE
+#   udp-hold VIP PORT PEER PPORT SECONDS
+#                                 a UDP socket VIP:PORT connected to PEER:PPORT, held open (the
+#                                 flow an ICMP error about its reply belongs to)
+#   ptb VIP PORT CLIENT CPORT MTU act as a router on the way back: send VIP an ICMP "too big"
+#                                 quoting a UDP reply VIP:PORT -> CLIENT:CPORT
 # Exits 0 on success, 1 when what was expected did not come within the timeout.
 import os
 import select
@@ -192,6 +197,32 @@ def cmd_csum_off(iface):
     return 0
 
 
+def cmd_udp_hold(vip, port, peer, pport, seconds):
+    s = socket.socket(fam(vip), socket.SOCK_DGRAM)
+    s.bind((vip, port))
+    s.connect((peer, pport))
+    print("holding", flush=True)
+    time.sleep(seconds)
+    return 0
+
+
+def cmd_ptb(vip, port, client, cport, mtu):
+    payload = b"x" * 32
+    udp = struct.pack("!HHHH", port, cport, 8 + len(payload), 0) + payload
+    quote = ip_header(vip, client, 17, udp) + udp
+    if fam(vip) == socket.AF_INET6:
+        # ICMPv6 raw sockets: the kernel fills in the checksum
+        msg = struct.pack("!BBHI", 2, 0, 0, mtu) + quote
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+        s.sendto(msg, (vip, 0))
+    else:
+        msg = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quote
+        msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        s.sendto(msg, (vip, 0))
+    return 0
+
+
 def main(argv):
     if argv[1] == "serve":
         return cmd_serve(int(argv[2]), argv[3:])
@@ -202,6 +233,10 @@ def main(argv):
         return cmd_csum_off(argv[2])
     if argv[1] == "connect":
         return cmd_connect(argv[2], argv[3], int(argv[4]))
+    if argv[1] == "udp-hold":
+        return cmd_udp_hold(argv[2], int(argv[3]), argv[4], int(argv[5]), float(argv[6]))
+    if argv[1] == "ptb":
+        return cmd_ptb(argv[2], int(argv[3]), argv[4], int(argv[5]), int(argv[6]))
     print("unknown command", file=sys.stderr)
     return 2
 

@@ -190,13 +190,13 @@ probe: {type: http, port: $PORT, path: /health/ready, interval: 1s, timeout: 500
 vips:
   - name: web4
     address: $VIP4
-    ports: [tcp/$PORT]
+    ports: [tcp/$PORT, udp/$PORT]
     mode: active-active
     regions: [lab]
     announce: {prefix: $VIP4/32}
   - name: web6
     address: "$VIP6"
-    ports: [tcp/$PORT]
+    ports: [tcp/$PORT, udp/$PORT]
     mode: active-active
     regions: [lab]
     announce: {prefix: $VIP6/128}
@@ -239,6 +239,40 @@ for vip in $VIP4 $VIP6; do
 	esac
 	[ "$after" -gt "$before" ] 2>/dev/null && ok "$vip: tunnels opened $before -> $after" ||
 		bad "$vip: the backend opened no tunnel ($before -> $after)"
+done
+
+# Phase 3: path MTU discovery for the backends' replies (issue 16 §1). A router on the way back
+# to the client (played by the client's namespace) cannot forward a reply of the backend's UDP
+# flow VIP:PORT -> client:40001 and sends its ICMP error to the VIP: the edge must steer it to
+# the backend, whose kernel then lowers its route's MTU toward the client.
+for k in "$VIP4 $C4" "$VIP6 $C6"; do
+	set -- $k
+	nsenter --net=/run/netns/$NS_B "$PY" "$HELPER" udp-hold "$1" $PORT "$2" 40001 20 \
+		>"$tmp/hold.log" 2>&1 &
+	hold=$!
+	pids="$pids $hold"
+	i=0
+	until grep -q holding "$tmp/hold.log" || [ $i -ge 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	before=$(sum_opened)
+	in_ns $NS_C "$PY" "$HELPER" ptb "$1" $PORT "$2" 40001 1400
+	i=0 # bounded wait for the backend's kernel to learn it
+	until in_ns $NS_B ip route get "$2" from "$1" | grep -q "mtu 1400" || [ $i -ge 30 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	route=$(in_ns $NS_B ip route get "$2" from "$1" | tr '\n' ' ')
+	case $route in
+	*"mtu 1400"*) ok "$1: a too-big error through the edge reached the backend: $route" ;;
+	*) bad "$1: the backend's route to $2 learnt no mtu 1400: $route"
+		in_ns $NS_B nstat -az | grep -iE "icmp|udp" | grep -v " 0 " ;;
+	esac
+	[ "$(sum_opened)" -gt "$before" ] && ok "$1: the error came through a tunnel" ||
+		bad "$1: no tunnel opened for the error"
+	kill "$hold" 2>/dev/null
+	wait "$hold" 2>/dev/null
 done
 in_ns $NS_B "$ANYEDGE" decap status "$BDEV"
 finish
