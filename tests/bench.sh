@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: per-packet cost of the steering program, beside the floor (an XDP_PASS-only
-# program timed the same way, interleaved, in the same run). Four packet classes:
-#   non-VIP pass | VIP new flow (a SYN: miss + flow insert; and UDP, no SYN) | VIP established
-#   flow (an ACK: hit) | IPv6 VIP hit
+# program timed the same way, interleaved, in the same run). Packet classes:
+#   non-VIP pass | VIP new flow (a SYN: steered by the ring, writes nothing; the connection's
+#   first ACK: miss + flow write; UDP: miss + write) | VIP established flow (an ACK: hit) |
+#   IPv6 VIP hit
 # Machines here are shared and noisy: compare figures from one run, not across runs.
 set -eu
 B=${B:-build}
@@ -21,6 +22,7 @@ mk="$B/tests/mkpcap"
 "$mk" "$tmp/new.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS
 "$mk" "$tmp/new-hot.pcap" src=203.0.113.200,count=3000,flows=64
 "$mk" "$tmp/new-udp.pcap" src=203.0.113.200,proto=udp,count=$FLOWS,flows=$FLOWS
+"$mk" "$tmp/new-ack.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack
 "$mk" "$tmp/hit.pcap" src=203.0.113.200,count=16,flags=ack
 "$mk" "$tmp/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16,flags=ack
 
@@ -51,6 +53,7 @@ run "VIP new flow (SYN)" "$tmp/new.pcap" 1
 # cache, so this is the steering logic without the two random reads into large memory (a set of
 # the table, an entry of the ring) that a never-seen flow makes
 run "  same, 64 flows in turn" "$tmp/new-hot.pcap" 1
+run "  its first ACK (miss + write)" "$tmp/new-ack.pcap" 1
 run "VIP new flow (UDP, no SYN)" "$tmp/new-udp.pcap" 1
 run "VIP established (ACK, hit)" "$tmp/hit.pcap" "$REPEAT"
 run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
