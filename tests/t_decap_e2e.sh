@@ -241,6 +241,9 @@ for vip in $VIP4 $VIP6; do
 		bad "$vip: the backend opened no tunnel ($before -> $after)"
 done
 
+icmp_in() { # the backend kernel's ICMP counter NAME (absolute; nstat's history untouched)
+	in_ns $NS_B nstat -saz "$1" | awk -v k="$1" '$1 == k {print $2}'
+}
 # Phase 3: path MTU discovery for the backends' replies (issue 16 §1). A router on the way back
 # to the client (played by the client's namespace) cannot forward a reply of the backend's UDP
 # flow VIP:PORT -> client:40001 and sends its ICMP error to the VIP: the edge must steer it to
@@ -256,7 +259,8 @@ for k in "$VIP4 $C4" "$VIP6 $C6"; do
 		i=$((i + 1))
 		sleep 0.1
 	done
-	before=$(sum_opened)
+	case $1 in *:*) stat=Icmp6InPktTooBigs ;; *) stat=IcmpInDestUnreachs ;; esac
+	before=$(icmp_in $stat)
 	in_ns $NS_C "$PY" "$HELPER" ptb "$1" $PORT "$2" 40001 1400
 	i=0 # bounded wait for the backend's kernel to learn it
 	until in_ns $NS_B ip route get "$2" from "$1" | grep -q "mtu 1400" || [ $i -ge 30 ]; do
@@ -269,8 +273,9 @@ for k in "$VIP4 $C4" "$VIP6 $C6"; do
 	*) bad "$1: the backend's route to $2 learnt no mtu 1400: $route"
 		in_ns $NS_B nstat -az | grep -iE "icmp|udp" | grep -v " 0 " ;;
 	esac
-	[ "$(sum_opened)" -gt "$before" ] && ok "$1: the error came through a tunnel" ||
-		bad "$1: no tunnel opened for the error"
+	after=$(icmp_in $stat)
+	[ "$after" -gt "$before" ] 2>/dev/null && ok "$1: the backend's $stat $before -> $after" ||
+		bad "$1: the backend's $stat did not move ($before -> $after)"
 	kill "$hold" 2>/dev/null
 	wait "$hold" 2>/dev/null
 done
