@@ -32,6 +32,18 @@ flow_start() {
 	echo "flow_start: no answer within 5 s" >&2
 	return 1
 }
+# flow_wait: until the flow's connection is established (bounded, 5 s): python's start-up on a
+# loaded machine can take longer than a fixed sleep
+flow_wait() {
+	i=0
+	while [ $i -lt 50 ]; do
+		[ -n "$(ip netns exec "$LAB-ceu" ss -Htn state established dst 192.0.2.1:7)" ] &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 flow_stop() {
 	touch "$S/flow.stop"
 	wait "$(cat "$S/flow.pid")"

@@ -49,7 +49,7 @@ case $(served_by us) in us-east/*) ok "US client served by us-east" ;; *) bad "U
 
 # 2. a long-lived flow through reload, broken reload, kill -9 and restart
 flow_start 90
-sleep 1
+check "the long-lived flow is connected" flow_wait
 sed -i 's/- {address: 198.51.100.12}/- {address: 198.51.100.12, weight: 50}/' "$S/edge1.yaml"
 mark
 kill -HUP "$(cat "$S/edged1.pid")"
