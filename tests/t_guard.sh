@@ -11,7 +11,9 @@
 #   - eu-west answering 503 with system_mode: draining drains (no backend down, new app flows to
 #     us-east, web announced); a plain 503 fails (eu-west down, web withdrawn);
 #   - the daemon's wall clock stepped back an hour during the hold-down (tests/wallshift.c, an
-#     LD_PRELOAD shim; the machine's clock is untouched): web is re-announced on time.
+#     LD_PRELOAD shim; the machine's clock is untouched): web is re-announced on time;
+#   - the edge loses its route toward the backends: every probe fails on this host, the guard
+#     holds (local_probe_errors), web stays announced.
 set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -157,6 +159,15 @@ fi
 skew=$(($(log_ms "bgp: web announce") - $(now_ms)))
 check "the daemon's wall clock was stepped back ($skew ms)" \
 	[ "$skew" -lt -3500000 -a "$skew" -gt -3700000 ]
+
+# 5. the edge goes blind: no route toward any backend (connect fails with ENETUNREACH here)
+mark
+ip -n "$LAB-e1" route del default
+check "guard holds: local_probe_errors" wait_log "GUARD ENTERED \\(local_probe_errors\\)" 5
+check "blind: web stays announced for 2 s" stays_announced 192.0.2.1/32 2
+check "blind: state names the reason" state "j['guard']['reason']=='local_probe_errors'"
+ip -n "$LAB-e1" route add default via 198.18.1.1
+check "sight back: guard left" wait_log "GUARD LEFT" 5
 
 cleanup
 trap - EXIT
