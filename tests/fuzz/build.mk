@@ -13,7 +13,7 @@ FUZZ_SHORT ?= 4
 
 # A target T is tests/fuzz/fuzz_T.c with seeds in tests/fuzz/corpus/T/; others (the XDP
 # driver) append here and to FUZZ_EXTRA_OBJS.
-FUZZ_TARGETS := policy probe_http probe_body bird_reply api_json
+FUZZ_TARGETS := policy probe_http probe_body bird_reply api_json xdp
 FUZZ_EXTRA_OBJS := $(B)/obj/userspace/daemon/api_json.o
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 
@@ -46,3 +46,4 @@ fuzz-short: san-bins
 	done
 
 $(B)/obj/tests/fuzz/%.o: CFLAGS += -Iuserspace/daemon
+$(B)/obj/tests/fuzz/fuzz_xdp.o: $(SKELS)
