@@ -13,7 +13,7 @@
 #   - the daemon's wall clock stepped back an hour during the hold-down (tests/wallshift.c, an
 #     LD_PRELOAD shim; the machine's clock is untouched): web is re-announced on time;
 #   - the edge loses its route toward the backends: every probe fails on this host, the guard
-#     holds (local_probe_errors), web stays announced.
+#     holds (local_probe_errors), web stays announced, app is served as before.
 set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -166,6 +166,8 @@ ip -n "$LAB-e1" route del default
 check "guard holds: local_probe_errors" wait_log "GUARD ENTERED \\(local_probe_errors\\)" 5
 check "blind: web stays announced for 2 s" stays_announced 192.0.2.1/32 2
 check "blind: state names the reason" state "j['guard']['reason']=='local_probe_errors'"
+# the data plane needs no route: it keeps the last gateway MAC and forwards as before
+case $(app_by) in eu-west/*) ok "blind: app still served by eu-west" ;; *) bad "blind: app not served as before" ;; esac
 ip -n "$LAB-e1" route add default via 198.18.1.1
 check "sight back: guard left" wait_log "GUARD LEFT" 5
 

@@ -50,12 +50,19 @@ int edge_set_probe_targets(struct edge *e)
 	return err;
 }
 
-/* The kernel's word on MACs and MTU, unless the policy overrides them. */
-static void link_into_view(const struct edge *e, struct dp_view *v)
+/* The kernel's word on MACs and MTU, unless the policy overrides them. A gateway MAC the
+ * kernel stops knowing (its entry flushed or failing while it re-resolves) keeps its last value:
+ * an all-zero one would send every tunnelled frame nowhere, and the guard holds meanwhile.
+ */
+static void link_into_view(struct edge *e, struct dp_view *v)
 {
 	memcpy(v->edge_mac, e->link.mac, 6);
-	if (e->link.has_gateway_mac)
-		memcpy(v->gateway_mac, e->link.gateway_mac, 6);
+	if (e->link.has_gateway_mac) {
+		memcpy(e->gateway_mac_last, e->link.gateway_mac, 6);
+		e->has_gateway_mac_last = true;
+	}
+	if (e->has_gateway_mac_last)
+		memcpy(v->gateway_mac, e->gateway_mac_last, 6);
 	v->mtu = e->link.mtu;
 }
 

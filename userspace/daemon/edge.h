@@ -33,6 +33,8 @@ struct edge {
 	const char *attach_mode; /* "native" / "generic" */
 	struct kernel *kern;
 	struct link_facts link;
+	uint8_t gateway_mac_last[6]; /* the last gateway MAC the kernel knew */
+	bool has_gateway_mac_last;
 	struct health health;
 	struct prober *prober;
 	uint64_t applied; /* health.changes last pushed to the maps */
