@@ -213,6 +213,9 @@ void health_probe_result(struct health *h, size_t i, const struct probe_result *
 	was_known = b->known;
 	was_draining = b->draining;
 
+	/* the guard's count of backends last failing on this host, kept as results come */
+	h->n_local -= b->probed && !b->last.ok && b->last.local_error;
+	h->n_local += !res->ok && res->local_error;
 	b->probed = true;
 	b->last = *res;
 	b->last_ms = now_ms;
@@ -416,9 +419,12 @@ int health_rebind(struct health *h, const struct policy *p, uint64_t now_ms)
 	/* nothing can fail from here: the old state is only read */
 	h->p = p;
 	h->n_b = n;
+	h->n_local = 0;
 	for (i = 0; i < n; i++) {
 		if (map[i] != SIZE_MAX) {
 			h->b[i] = old.b[map[i]];
+			h->n_local += h->b[i].probed && !h->b[i].last.ok &&
+				      h->b[i].last.local_error;
 			frozen.backend_up[i] = old.frozen.backend_up[map[i]];
 			frozen.backend_new_flows[i] = old.frozen.backend_new_flows[map[i]];
 		} else {

@@ -64,6 +64,7 @@ struct health {
 	bool settle_reprove; /* the window after the guard let go: waits its whole length */
 	bool armed; /* a region has been up: the guard may hold from now on */
 	bool link_up, gateway_ok; /* the edge's own facts (health_set_edge); true by default */
+	size_t n_local; /* backends whose last probe failed on this host */
 	/* the last good view, kept while the guard holds or a fall settles: region_up,
 	 * backend_up, and in backend_new_flows the probes' draining only (operator drain and
 	 * serving are applied live over it, so operator actions still work meanwhile)

@@ -80,12 +80,8 @@ bool health_view_region_up(const struct health *h, size_t r)
  */
 static bool guard_all_local(const struct health *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->n_b; i++)
-		if (!h->b[i].probed || h->b[i].last.ok || !h->b[i].last.local_error)
-			return false;
-	return h->n_b > 0;
+	/* counted as results come (health_probe_result): this runs on every one of them */
+	return h->n_b && h->n_local == h->n_b;
 }
 
 static enum guard_reason guard_reason(const struct health *h, char *why, size_t len)
