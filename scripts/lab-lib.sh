@@ -15,8 +15,10 @@ set_state() {
 }
 
 # flow_start SECONDS: a long-lived TCP flow from the EU client (tests/lab_flow.py, a line every
-# 100 ms for at most SECONDS), its PID in $S/flow.pid. flow_stop: end it, print what it saw and
-# return its status (0: one backend throughout, no reset, no loss).
+# 100 ms for at most SECONDS), its PID in $S/flow.pid; returns once its first line is answered
+# (python's start-up on a loaded machine can outlast a fixed sleep), 1 if not within 5 s.
+# flow_stop: end it, print what it saw and return its status (0: one backend throughout, no
+# reset, no loss).
 flow_start() {
 	rm -f "$S/flow.stop" "$S/flow.stop.up"
 	ip netns exec "$LAB-ceu" python3 tests/lab_flow.py 192.0.2.1 7 "$S/flow.stop" 0.1 "$1" \
@@ -30,18 +32,6 @@ flow_start() {
 	done
 	[ -e "$S/flow.stop.up" ] && return 0
 	echo "flow_start: no answer within 5 s" >&2
-	return 1
-}
-# flow_wait: until the flow's connection is established (bounded, 5 s): python's start-up on a
-# loaded machine can take longer than a fixed sleep
-flow_wait() {
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -n "$(ip netns exec "$LAB-ceu" ss -Htn state established dst 192.0.2.1:7)" ] &&
-			return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
 	return 1
 }
 flow_stop() {

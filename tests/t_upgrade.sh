@@ -52,8 +52,7 @@ check "all three regions up" wait_regions_up
 cur=$("$B/anyedged" --version | sed -n 's/.*dataplane ABI \([0-9]*\).*/\1/p')
 check "pinned maps speak this build's ABI ($cur)" [ "$(meta_abi)" = "$cur" ]
 
-flow_start 120
-sleep 1
+check "the long-lived flow is connected" flow_start 120
 case $(served_by eu) in eu-west/*) ok "EU client on eu-west" ;; *) bad "EU client not on eu-west" ;; esac
 
 # the maps of "the old build": same layout here, another ABI number
