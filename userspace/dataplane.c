@@ -299,9 +299,18 @@ int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX])
 	return 0;
 }
 
+uint32_t dp_vip_slot(const struct dataplane *dp, size_t vip)
+{
+	return vip < dp->vids.n ? dp->vids.of[vip] : AE_MAX_VIPS;
+}
+
 int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip, struct ae_vip_stats *out)
 {
-	uint32_t vip_id = vip < dp->vids.n ? dp->vids.of[vip] : AE_MAX_VIPS;
+	return dp_read_vip_stats_slot(dp, dp_vip_slot(dp, vip), out);
+}
+
+int dp_read_vip_stats_slot(const struct dataplane *dp, uint32_t vip_id, struct ae_vip_stats *out)
+{
 	int fd = bpf_map__fd(dp->skel->maps.vip_stats), ncpu = libbpf_num_possible_cpus();
 	struct ae_vip_stats v;
 	uint32_t c, i;

@@ -90,8 +90,14 @@ int dp_map_fd(const struct dataplane *dp, const char *name);
 
 /* Counters summed over CPUs. */
 int dp_read_reasons(const struct dataplane *dp, uint64_t counts[AE_REASON_MAX]);
-/* vip: the policy's VIP index (of the last dp_apply). */
+/* vip: the policy's VIP index (of the last dp_apply). The owner's thread only: a reload
+ * renumbers the VIPs.
+ */
 int dp_read_vip_stats(const struct dataplane *dp, uint32_t vip, struct ae_vip_stats *out);
+/* The map slot of the policy's VIP vip (AE_MAX_VIPS when none): the owner's thread. */
+uint32_t dp_vip_slot(const struct dataplane *dp, size_t vip);
+/* By map slot, reading only the map: any thread. */
+int dp_read_vip_stats_slot(const struct dataplane *dp, uint32_t slot, struct ae_vip_stats *out);
 const char *dp_reason_name(enum ae_reason r);
 
 #endif /* ANYEDGE_DATAPLANE_H */

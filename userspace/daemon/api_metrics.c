@@ -60,7 +60,7 @@ static void met_traffic(FILE *f, const struct api *a, const struct snapshot *s)
 	if (!st || !have)
 		goto out;
 	for (v = 0; v < s->n_vips; v++)
-		have[v] = !dp_read_vip_stats(a->o.dp, (uint32_t)v, &st[v]);
+		have[v] = !dp_read_vip_stats_slot(a->o.dp, s->vips[v].stats_slot, &st[v]);
 	for (k = 0; k < sizeof(vs) / sizeof(vs[0]); k++) {
 		met_head(f, vs[k].name, "counter", vs[k].help);
 		for (v = 0; v < s->n_vips; v++) {

@@ -316,7 +316,7 @@ static struct json_object *api_state_vips(struct api *a, const struct snapshot *
 		}
 		json_object_object_add(o, "regions", regions);
 		json_object_object_add(o, "serving_regions", serving);
-		if (a->o.dp && !dp_read_vip_stats(a->o.dp, (uint32_t)i, &st)) {
+		if (a->o.dp && !dp_read_vip_stats_slot(a->o.dp, v->stats_slot, &st)) {
 			stats = json_object_new_object();
 			json_object_object_add(stats, "packets",
 					       json_object_new_uint64(st.packets));

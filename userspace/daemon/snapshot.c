@@ -90,6 +90,7 @@ static void fill_vips(struct snapshot *s, const struct edge *e)
 		sv->n_regions = (uint8_t)p->vips[v].n_regions;
 		memcpy(sv->regions, p->vips[v].regions, sizeof(sv->regions));
 		sv->fleet_epoch = edge_fleet_epoch(e, v);
+		sv->stats_slot = e->dp ? dp_vip_slot(e->dp, v) : AE_MAX_VIPS;
 	}
 }
 

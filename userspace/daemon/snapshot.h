@@ -43,6 +43,10 @@ struct snap_vip {
 	uint8_t regions[AE_MAX_VIP_REGIONS]; /* the VIP's regions, in its order */
 	uint8_t n_regions;
 	int64_t fleet_epoch; /* the fleet designation it serves by; 0: its primary or no fleet */
+	/* its counters' map slot: the API reads them by it, never through the loop's own
+	 * policy-to-slot table, which a reload rewrites
+	 */
+	uint32_t stats_slot;
 };
 
 struct snap_announce {
