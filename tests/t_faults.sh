@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # A bad day, on the lab with BGP (scripts/lab.sh, LAB_BGP=1): what anyedged promises when
+#   - SIGHUP comes while it starts: it starts, and reloads once its loop runs;
 #   - SIGHUP comes in a storm: it stays up, keeps serving the API, reloads, and steering and
 #     announcements do not move;
 #   - its state directory is full or read-only: an operator's failover is refused with the
@@ -93,6 +94,17 @@ sh scripts/lab.sh up || { echo "t_faults: lab did not come up"; exit 1; }
 mkdir -p "$S/opstate"
 mount -t tmpfs -o size=64k,mode=0750 "anyedge-$LAB" "$S/opstate" || { bad "tmpfs"; finish; exit 1; }
 start_edged 1
+# 0. SIGHUP while it starts (policy, BPF load, attach take a few hundred ms): it must not take
+# the default action and kill a half-started edge; the reload waits for the loop
+pid=$(cat "$S/edged1.pid")
+i=0
+while [ $i -lt 10 ]; do
+	sleep 0.03
+	kill -HUP "$pid" 2>/dev/null
+	i=$((i + 1))
+done
+sleep 1
+check "SIGHUP during start-up: the daemon lives on" kill -0 "$pid"
 check "web announced" wait_upq 192.0.2.1/32 present 20
 check "all regions up" wait_state "all(r['state']=='up' for r in j['regions'])" 10
 
