@@ -173,18 +173,18 @@ wait_state() {
 eu_drained="all(b['drained'] for b in j['backends'] if b['region']=='eu-west')"
 eu_undrained="not any(b['drained'] for b in j['backends'])"
 check "anyedge drain --fleet eu-west on edge1" \
-	ip netns exec "$LAB-e1" "$ANYEDGE" drain --fleet eu-west --api "$(url 1 '')"
+	ip netns exec "$LAB-e1" "$ANYEDGE" drain --fleet eu-west --api "$(url 1 '')" --token-file "$S/edge1.token"
 check "edge1 drains eu-west's backends" wait_state 1 "$eu_drained" 3
 check "edge2 too" wait_state 2 "$eu_drained" 3
 check "anyedge undrain --fleet eu-west on edge2" \
-	ip netns exec "$LAB-e2" "$ANYEDGE" undrain --fleet eu-west --api "$(url 2 '')"
+	ip netns exec "$LAB-e2" "$ANYEDGE" undrain --fleet eu-west --api "$(url 2 '')" --token-file "$S/edge2.token"
 check "edge1 undrains them" wait_state 1 "$eu_undrained" 3
 check "edge2 too" wait_state 2 "$eu_undrained" 3
 check "anyedge drain --fleet 198.51.100.11 (a backend) on edge2" \
-	ip netns exec "$LAB-e2" "$ANYEDGE" drain --fleet 198.51.100.11 --api "$(url 2 '')"
+	ip netns exec "$LAB-e2" "$ANYEDGE" drain --fleet 198.51.100.11 --api "$(url 2 '')" --token-file "$S/edge2.token"
 check "edge1 drains that backend alone" wait_state 1 \
 	"[b['drained'] for b in j['backends'] if b['address']=='198.51.100.11']==[True] and sum(b['drained'] for b in j['backends'])==1" 3
-ip netns exec "$LAB-e1" "$ANYEDGE" undrain --fleet 198.51.100.11 --api "$(url 1 '')" >/dev/null
+ip netns exec "$LAB-e1" "$ANYEDGE" undrain --fleet 198.51.100.11 --api "$(url 1 '')" --token-file "$S/edge1.token" >/dev/null
 check "and undrains it fleet-wide" wait_state 2 "$eu_undrained" 3
 
 # 4. the etcd leader killed mid-promotion: no split
