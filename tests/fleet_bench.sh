@@ -93,7 +93,8 @@ fleet_json 2 >"$S/f2b"
 from=us-east to=eu-west
 i=0
 while [ $i -lt "$N" ]; do
-	out=$(api 1 -X POST -H 'Content-Type: application/json' --data-binary \
+	out=$(api 1 -X POST -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer $(cat "$S/edge1.token")" --data-binary \
 		"{\"action\":\"PROMOTE_PASSIVE_REGION\",\"sourceRegion\":\"$from\",\"targetRegion\":\"$to\",\"forcePromotion\":true}" \
 		"http://127.0.0.1:9181/api/v1/failover")
 	epoch=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("epoch",0))' 2>/dev/null)
