@@ -10,7 +10,7 @@
 #   - the etcd leader killed mid-promotion: no split, whatever the answer;
 #   - 2 of 3 members stopped: promotion refused (503) on every edge, steering unchanged;
 #   - an edge cut off from etcd never promotes alone and catches up when it comes back;
-#   - an edge restarted while etcd is down serves the designation it applied last;
+#   - an edge rebuilt (pins gone) while etcd is down serves the designation it applied last;
 #   - a drain asked of one edge with --fleet (a region, a backend) is applied by both;
 #   - auto_promote: fleet promotes once (one epoch) when a majority sees the region down;
 #   - nothing left behind (members killed by PID, data folder removed).
@@ -202,6 +202,9 @@ check "no split: both edges serve what etcd says ($final)" wait_both "$final" 5
 etcd_member "$leader" existing
 
 # 5. quorum lost: refused everywhere, steering unchanged
+# off the YAML primary first, so the restart below shows the saved designation, not the policy
+cur=$(db_primary 1)
+[ "$cur" = us-east ] && promote 1 us-east eu-west true >/dev/null && wait_both eu-west 3
 before=$(db_primary 1)
 [ "$before" = us-east ] && other=eu-west || other=us-east
 sleep 2
@@ -227,8 +230,10 @@ check "/metrics: anyedge_fleet_etcd_reachable 0" grep -qx 'anyedge_fleet_etcd_re
 # 6. an edge restarted while etcd is down keeps the last designation
 kill "$(cat "$S/edged2.pid")"
 wait "$(cat "$S/edged2.pid")" 2>/dev/null
+# a rebuilt edge: nothing pinned to adopt, only the state folder
+nsenter --net=/run/netns/"$LAB-e2" "$B/anyedged" --config "$S/edge2.yaml" --detach >/dev/null 2>&1
 start_edged 2
-check "edge2, restarted without etcd, serves db from $before, not the YAML primary" \
+check "edge2, rebuilt without etcd, serves db from $before, not the YAML primary" \
 	wait_both "$before" 10
 etcd_member "$k1" existing
 etcd_member "$k2" existing

@@ -740,8 +740,10 @@ void fleet_free(struct fleet *f)
 		pthread_join(f->worker, NULL);
 		pthread_join(f->watcher, NULL);
 	}
-	/* gone from the others' view at once, not a lease later */
-	if (f->lease && f->wc)
+	/* gone from the others' view at once, not a lease later (etcd down: the lease lapses;
+	 * waiting out the timeouts would only hold up the exit)
+	 */
+	if (f->lease && f->wc && f->health.reachable)
 		etcd_lease_revoke(f->wc, f->lease);
 	etcd_free(f->wc);
 	for (m = 0; m < POLICY_FLEET_MAX_MEMBERS; m++)
