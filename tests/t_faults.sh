@@ -97,6 +97,19 @@ start_edged 1
 # 0. SIGHUP while it starts (policy, BPF load, attach take a few hundred ms): it must not take
 # the default action and kill a half-started edge; the reload waits for the loop
 pid=$(cat "$S/edged1.pid")
+# before main() runs (exec, the dynamic loader) a SIGHUP takes the default action in any
+# program; the promise starts where main blocks it: wait for that (SigBlk bit 0), bounded
+sighup_blocked() {
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/"$pid"/status 2>/dev/null)
+	[ -n "$m" ] && [ $((0x$m & 1)) -eq 1 ]
+}
+i=0
+until sighup_blocked || [ $i -ge 200 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+check "anyedged blocks SIGHUP from the start of main" sighup_blocked
+grep -q "attached to" "$S/edged1.log" || echo "SIGHUPs sent before the attach (start-up)"
 i=0
 while [ $i -lt 10 ]; do
 	sleep 0.03
