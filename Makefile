@@ -19,7 +19,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wshadow -std=gnu11 -D_GNU_SOURCE -I$(B) -Iuserspace -Ibgp
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wshadow -std=gnu11 -D_GNU_SOURCE -I$(B) -Iuserspace -Ibgp \
+	$(addprefix -Iuserspace/,common policy dataplane probe health)
 BPF_CFLAGS := -O2 -g -Wall -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(TRIPLE) -Ixdp
 PKGS := libbpf yaml-0.1 libpcap json-c libnl-3.0 libnl-route-3.0 liburcu libmicrohttpd libcurl \
 	libsystemd

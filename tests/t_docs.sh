@@ -62,7 +62,7 @@ done
 check "every metric in anyedged(8) METRICS${missing:+ (missing:$missing)}" [ -z "$missing" ]
 
 # 3. policy keys: the parser's tables ({ "key", handler, required, ... }) against SCHEMA.md
-grep -ohE '\{ "[a-z_0-9]+", [a-z_]+, (true|false)' userspace/policy_*.c userspace/fleet/*.c \
+grep -ohE '\{ "[a-z_0-9]+", [a-z_]+, (true|false)' userspace/policy/policy_*.c userspace/fleet/*.c \
 	2>/dev/null | sed -E 's/^\{ "([a-z_0-9]+)".*/\1/' | sort -u >"$tmp/keys"
 n=$(wc -l <"$tmp/keys")
 check "policy keys found in the parser's tables ($n)" [ "$n" -ge 50 ]

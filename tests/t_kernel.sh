@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The kernel-facts module (userspace/kernel.c) against a real kernel, through tests/kernel_probe:
+# The kernel-facts module (userspace/dataplane/kernel.c) against a real kernel, through tests/kernel_probe:
 # an edge namespace and a peer namespace joined by a veth pair. Checks the link's facts against
 # `ip -j link`, the gateway from the route and the policy, its MAC from the neighbour table, the
 # kernel resolving an unknown gateway (ARP, ND, link-local ND) when asked, and --watch reporting

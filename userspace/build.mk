@@ -1,14 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Userspace: the shared library objects, the CLI, the daemon and the unit tests.
 include userspace/fleet/build.mk
-LIB_SRCS := userspace/log.c userspace/cmdline.c userspace/version.c userspace/inet.c \
-	userspace/files.c userspace/xdp_pin.c \
-	userspace/policy_diag.c userspace/policy_yaml.c userspace/policy_scalar.c userspace/policy_parse.c \
-	userspace/policy_check.c userspace/policy_fleet.c userspace/policy_load.c \
-	userspace/maglev.c userspace/dataplane.c userspace/dataplane_rings.c \
-	userspace/dataplane_vips.c userspace/dataplane_pin.c userspace/dataplane_load.c
-LIB_SRCS += userspace/probe.c userspace/probe_http.c userspace/probe_body.c \
-	userspace/rpo.c userspace/health.c userspace/health_region.c userspace/health_guard.c userspace/kernel.c
+LIB_SRCS :=
+UNIT_TESTS :=
+include userspace/common/build.mk userspace/policy/build.mk userspace/dataplane/build.mk \
+	userspace/probe/build.mk userspace/health/build.mk
 LIB_SRCS += bgp/bird_reply.c bgp/bird_ctl.c bgp/bird_conf.c bgp/announce.c bgp/speaker.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 
@@ -18,7 +14,7 @@ VERSION_STR := $(shell sh scripts/version.sh)
 $(B)/version_str.h: FORCE | $(B)
 	$(Q)printf '#define ANYEDGE_VERSION "%s"\n' '$(VERSION_STR)' >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-$(B)/obj/userspace/version.o: $(B)/version_str.h
+$(B)/obj/userspace/common/version.o: $(B)/version_str.h
 .PHONY: FORCE
 FORCE:
 
@@ -52,11 +48,11 @@ $(B)/anyedge: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-# Unit tests live beside the code they test.
-UNIT_TESTS := policy_test maglev_test health_test probe_test files_test
-TEST_BINS += $(UNIT_TESTS:%=$(B)/tests/%)
-
-$(B)/tests/%_test: $(B)/obj/userspace/%_test.o $(LIB_OBJS)
+# Unit tests live beside the code they test (each module's build.mk lists its own as
+# folder/name); every one links the library.
+TEST_BINS += $(foreach t,$(UNIT_TESTS),$(B)/tests/$(notdir $(t)))
+$(foreach t,$(UNIT_TESTS),$(eval $(B)/tests/$(notdir $(t)): $(B)/obj/$(t).o $(LIB_OBJS)))
+$(foreach t,$(UNIT_TESTS),$(B)/tests/$(notdir $(t))):
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../xdp/anyedge_abi.h"
+#include "../../xdp/anyedge_abi.h"
 
 #define INET_ADDR_STR 46 /* INET6_ADDRSTRLEN */
 #define INET_PREFIX_STR (INET_ADDR_STR + 4)

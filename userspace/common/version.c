@@ -6,8 +6,8 @@
 
 #include "version.h"
 #include "version_str.h"
-#include "../xdp/anyedge_abi.h"
-#include "../xdp/decap_abi.h"
+#include "../../xdp/anyedge_abi.h"
+#include "../../xdp/decap_abi.h"
 
 const char *anyedge_version(void)
 {
