@@ -43,6 +43,28 @@ flow_stop() {
 	return $flow_rc
 }
 
+# upstream_has PREFIX: present or absent in the upstream BIRD's own table (LAB_BGP=1)
+upstream_has() {
+	if birdc -s "$S/bird-up.ctl" show route "$1" 2>/dev/null | grep -q "^$1"; then
+		echo present
+	else
+		echo absent
+	fi
+}
+# wait_upstream PREFIX present|absent SECONDS: until the upstream's table says so (bounded);
+# prints the ms it took. wait_upq: the same, quietly.
+wait_upstream() {
+	t0=$(now_ms)
+	i=0
+	while [ $i -lt $(($3 * 100)) ]; do
+		[ "$(upstream_has "$1")" = "$2" ] && { echo $(($(now_ms) - t0)); return 0; }
+		sleep 0.01
+		i=$((i + 1))
+	done
+	return 1
+}
+wait_upq() { wait_upstream "$@" >/dev/null; }
+
 # served_by us|eu [ADDR]: which region/backend answers a new request from that client
 served_by() {
 	ip netns exec "$LAB-c$1" curl -s -m 1 "http://${2:-192.0.2.1}/" 2>/dev/null

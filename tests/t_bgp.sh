@@ -28,27 +28,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# the upstream's own view of a prefix: "present" or "absent"
-upstream_has() {
-	if birdc -s "$S/bird-up.ctl" show route "$1" 2>/dev/null | grep -q "^$1"; then
-		echo present
-	else
-		echo absent
-	fi
-}
-# wait_upstream PREFIX present|absent SECONDS; prints the ms it took
-wait_upstream() {
-	t0=$(now_ms)
-	i=0
-	while [ $i -lt $(($3 * 100)) ]; do
-		[ "$(upstream_has "$1")" = "$2" ] && { echo $(($(now_ms) - t0)); return 0; }
-		sleep 0.01
-		i=$((i + 1))
-	done
-	return 1
-}
-wait_upq() { wait_upstream "$@" >/dev/null; }
-
 sh scripts/lab.sh up || { echo "t_bgp: lab did not come up"; exit 1; }
 i=0
 until birdc -s "$S/bird-up.ctl" show protocols 2>/dev/null | grep -q "edge1 .*Established"; do

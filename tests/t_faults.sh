@@ -30,22 +30,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-upstream_has() {
-	if birdc -s "$S/bird-up.ctl" show route "$1" 2>/dev/null | grep -q "^$1"; then
-		echo present
-	else
-		echo absent
-	fi
-}
-wait_upq() { # PREFIX present|absent SECONDS
-	i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		[ "$(upstream_has "$1")" = "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 req() { ip netns exec "$NS_E" curl -s -m 10 -o "$S/body" -w '%{http_code}' "$@"; }
 post() { # PATH BODY: with the lab's token
 	req -X POST -H "Authorization: Bearer $(cat "$S/edge1.token")" \

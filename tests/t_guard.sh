@@ -31,22 +31,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-upstream_has() { # the upstream's own table: present or absent
-	if birdc -s "$S/bird-up.ctl" show route "$1" 2>/dev/null | grep -q "^$1"; then
-		echo present
-	else
-		echo absent
-	fi
-}
-wait_upstream() { # PREFIX present|absent SECONDS; bounded
-	i=0
-	while [ $i -lt $(($3 * 100)) ]; do
-		[ "$(upstream_has "$1")" = "$2" ] && return 0
-		sleep 0.01
-		i=$((i + 1))
-	done
-	return 1
-}
 # stays_announced PREFIX SECONDS: never absent while polled for that long
 stays_announced() {
 	end=$(($(now_ms) + $2 * 1000))
@@ -79,15 +63,15 @@ WALLSHIFT_FILE=$S/wallshift LD_PRELOAD=$B/tests/libwallshift.so ANYEDGE_STATE_DI
 	>>"$S/edged1.log" 2>&1 &
 echo $! >"$S/edged1.pid"
 check "daemon attached" wait_log "attached to up1 in (native|generic) mode" 5
-check "web announced at the upstream" wait_upstream 192.0.2.1/32 present 10
-check "app announced at the upstream" wait_upstream 192.0.2.2/32 present 5
+check "web announced at the upstream" wait_upq 192.0.2.1/32 present 10
+check "app announced at the upstream" wait_upq 192.0.2.2/32 present 5
 case $(app_by) in eu-west/*) ok "app served by eu-west" ;; *) bad "app not served by eu-west" ;; esac
 
 # 1. the region holding most backends dies: acted on, at defaults
 mark
 t0=$(now_ms)
 sh scripts/lab.sh backend-stop $EU
-if wait_upstream 192.0.2.1/32 absent 5; then
+if wait_upq 192.0.2.1/32 absent 5; then
 	dt=$(($(now_ms) - t0))
 	echo "web withdrawn at the upstream $dt ms after eu-west's backends were killed" \
 		"(edge: first failure +$(($(log_ms "backend .* down") - t0)) ms," \
@@ -104,7 +88,7 @@ check "state: eu-west down, guard not holding" wait_state \
 check "no guard in the log" sh -c "grep -q 'region eu-west down' $S/edged1.log && ! grep -q 'GUARD ENTERED' $S/edged1.log"
 sh scripts/lab.sh backend-start $EU
 check "eu-west back" wait_log "region eu-west up" 10
-check "web re-announced after the hold-down" wait_upstream 192.0.2.1/32 present 5
+check "web re-announced after the hold-down" wait_upq 192.0.2.1/32 present 5
 i=0
 until case $(app_by) in eu-west/*) true ;; *) false ;; esac; do
 	[ $i -lt 30 ] || break
@@ -140,7 +124,7 @@ check "draining: no backend down" sh -c "! tail -n +$((mark_at + 1)) $S/edged1.l
 set_state "DEGRADED - active replica broken" $EU
 check "plain 503: eu-west down" wait_log "region eu-west down: 0 of 3 backends passing" 5
 check "plain 503: the error text in the evidence" grep -q "HTTP 503: replica broken" "$S/edged1.log"
-check "plain 503: web withdrawn" wait_upstream 192.0.2.1/32 absent 3
+check "plain 503: web withdrawn" wait_upq 192.0.2.1/32 absent 3
 
 # 4. timers on CLOCK_MONOTONIC: an NTP step back of an hour during the hold-down moves nothing
 mark
@@ -148,7 +132,7 @@ set_state "READY 0 active" $EU
 check "hold-down started" wait_log "bgp: web hold" 5
 echo -3600 >"$S/wallshift"
 t0=$(now_ms)
-if wait_upstream 192.0.2.1/32 present 10; then
+if wait_upq 192.0.2.1/32 present 10; then
 	dt=$(($(now_ms) - t0))
 	echo "web re-announced $dt ms after the wall clock stepped back 1 h (hold-down 3 s)"
 	check "re-announced within the 3 s hold-down + 1 s" [ "$dt" -le 4000 ]
