@@ -107,6 +107,8 @@ check "state shows the loop alive" state "j['loop']['heartbeat_age_seconds'] < 2
 check "state names the reason" state "j['guard']['holding'] and j['guard']['reason']=='all_regions_failed' and not j['ready']"
 check "metric names the reason" sh -c \
 	"ip netns exec $LAB-e1 curl -s $URL/metrics | grep -q '^anyedge_guard{reason=\"all_regions_failed\"} 1'"
+nsenter --net=/run/netns/$LAB-e1 "$ANYEDGE" status --config "$S/edge1.yaml" >"$S/status.out" 2>&1
+check "anyedge status names the guard's reason" grep -q "^mode .*(GUARD all_regions_failed: " "$S/status.out"
 set_state "READY 0 active" $EU us1 us2
 check "guard left" wait_log "GUARD LEFT \\(all_regions_failed\\)" 5
 check "ready again" wait_state "j['ready'] and not j['guard']['holding']" 5

@@ -237,6 +237,15 @@ int cli_api_get_json(struct cli_api *a, const char *path, bool ok503, struct cli
 	return CLI_OK;
 }
 
+struct json_object *cli_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (o)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
 const char *cli_js(struct json_object *o, const char *key)
 {
 	struct json_object *v;

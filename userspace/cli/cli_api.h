@@ -62,6 +62,8 @@ int cli_api_refused(const char *verb, const struct cli_reply *r);
 
 /* json helpers for tables: "" / "-" for absent members */
 const char *cli_js(struct json_object *o, const char *key);
+/* the member's object, NULL when absent (or o is NULL) */
+struct json_object *cli_member(struct json_object *o, const char *key);
 double cli_jd(struct json_object *o, const char *key, double dflt);
 bool cli_jb(struct json_object *o, const char *key);
 bool cli_jnull(struct json_object *o, const char *key);

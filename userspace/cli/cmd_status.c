@@ -32,17 +32,10 @@ static void cli_print_json(struct json_object *o)
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-static struct json_object *cli_member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 static int cmd_status(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct cli_reply ready, st;
+	struct json_object *guard;
 	struct cli_api a;
 	char ago[32], ago2[32];
 	int rc;
@@ -70,8 +63,12 @@ static int cmd_status(const struct cli_verb *verb, int argc, char **argv)
 		printf("status    READY\n");
 	else
 		printf("status    DEGRADED: %s\n", cli_js(ready.json, "error"));
-	printf("mode      %s%s\n", cli_js(ready.json, "system_mode"),
-	       cli_jb(st.json, "panic") ? " (PANIC GUARD: steering frozen)" : "");
+	printf("mode      %s", cli_js(ready.json, "system_mode"));
+	guard = cli_member(st.json, "guard");
+	if (cli_jb(guard, "holding"))
+		printf(" (GUARD %s: steering and announcements frozen: %s)",
+		       cli_js(guard, "reason"), cli_js(guard, "why"));
+	putchar('\n');
 	printf("regions   %s of %zu up\n", cli_js(ready.json, "regions_up"),
 	       json_object_array_length(cli_member(st.json, "regions")));
 	printf("bgp       %s\n", cli_jb(cli_member(ready.json, "bird"), "connected") ?

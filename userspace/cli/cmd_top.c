@@ -34,38 +34,32 @@ static const char *top_si(double v, char *buf, size_t len)
 	return buf;
 }
 
-static struct json_object *top_member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 /* One frame from state st; prev/n_prev: the last frame's counters (rates need two). */
 static void top_frame(struct json_object *st, struct top_sample *prev, size_t *n_prev, double dt,
 		      bool tty)
 {
-	struct json_object *vips = top_member(st, "vips"), *regs = top_member(st, "regions");
+	struct json_object *vips = cli_member(st, "vips"), *regs = cli_member(st, "regions");
 	struct top_sample cur[TOP_MAX_VIPS];
 	char a[32], b[32], c[32];
 	size_t i, k, n = 0;
 	time_t now = time(NULL);
+	struct json_object *guard = cli_member(st, "guard");
+	bool held = cli_jb(guard, "holding");
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	if (tty)
 		fputs("\033[H\033[2J", stdout);
-	printf("anyedge top — %s (%s)  %s  %s%s   %02d:%02d:%02d\n\n", cli_js(st, "edge"),
+	printf("anyedge top — %s (%s)  %s  %s%s%s   %02d:%02d:%02d\n\n", cli_js(st, "edge"),
 	       cli_js(st, "region"), cli_jb(st, "ready") ? "READY" : "DEGRADED",
-	       cli_js(st, "system_mode"), cli_jb(st, "panic") ? "  PANIC GUARD" : "", tm.tm_hour,
-	       tm.tm_min, tm.tm_sec);
+	       cli_js(st, "system_mode"), held ? "  GUARD " : "",
+	       held ? cli_js(guard, "reason") : "", tm.tm_hour, tm.tm_min, tm.tm_sec);
 	printf("%-16s %-15s %-16s %10s %10s %10s %14s\n", "VIP", "MODE", "SERVING", "PKT/S",
 	       "BIT/S", "FLOWS/S", "PACKETS");
 	for (i = 0; vips && i < json_object_array_length(vips) && n < TOP_MAX_VIPS; i++, n++) {
 		struct json_object *v = json_object_array_get_idx(vips, i);
-		struct json_object *s = top_member(v, "stats"),
-				   *sv = top_member(v, "serving_regions");
+		struct json_object *s = cli_member(v, "stats"),
+				   *sv = cli_member(v, "serving_regions");
 		char serving[64] = "NONE";
 		const struct top_sample *p = NULL;
 
