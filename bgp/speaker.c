@@ -158,6 +158,39 @@ static void arm_timer(struct speaker *s, uint64_t now_ms)
 	timerfd_settime(s->tfd, 0, &its, NULL);
 }
 
+/* No region up but the fleet has not allowed the withdrawal: stay announced. Only for health:
+ * an unhealthy edge cannot forward, and a drain is the operator's.
+ */
+static void fleet_hold(struct speaker *s, size_t v, bool *serve, bool edge_healthy)
+{
+	struct speaker_vip *sv = &s->v[v];
+	bool held = !*serve && edge_healthy && sv->gated && !sv->may_withdraw && !s->drain &&
+		    sv->a.state == ANNOUNCE_ANNOUNCED;
+
+	if (held && !sv->held)
+		pr_warn("bgp: %s kept announced although no region is up: %s\n", s->p->vips[v].name,
+			sv->held_why);
+	else if (!held && sv->held)
+		pr_info("bgp: %s no longer held by the fleet\n", s->p->vips[v].name);
+	sv->held = held;
+	*serve |= held;
+}
+
+bool speaker_fleet_gate(struct speaker *s, size_t v, bool may_withdraw, const char *why)
+{
+	struct speaker_vip *sv;
+	bool changed;
+
+	if (v >= s->n)
+		return false;
+	sv = &s->v[v];
+	changed = !sv->gated || sv->may_withdraw != may_withdraw || strcmp(sv->held_why, why);
+	sv->gated = true;
+	sv->may_withdraw = may_withdraw;
+	snprintf(sv->held_why, sizeof(sv->held_why), "%s", why);
+	return changed;
+}
+
 void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms)
 {
 	char why[160];
@@ -174,6 +207,7 @@ void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy
 			continue;
 		why[0] = '\0';
 		serve = announce_can_serve(s->p, v, h, edge_healthy, why, sizeof(why));
+		fleet_hold(s, v, &serve, edge_healthy);
 		r = announce_eval(&sv->a, &s->prm, serve, why, now_ms);
 		if (r & ANNOUNCE_EVENT)
 			log_event(s, v);

@@ -20,6 +20,11 @@ struct speaker_vip {
 	unsigned int applied; /* BIRD_WANT_* last written to the state files */
 	uint64_t decided_us; /* monotonic time of the last decision, for the reply latency */
 	char why[ANNOUNCE_TEXT_MAX]; /* the last decision's text, for readers */
+	/* fleet: (never the last to withdraw) a withdrawal for health waits for the fleet's word */
+	bool gated; /* the fleet decides this VIP's withdrawals for health */
+	bool may_withdraw; /* its word: other members announce it */
+	bool held; /* kept announced although no region is up: the fleet said no */
+	char held_why[ANNOUNCE_TEXT_MAX];
 };
 
 struct speaker_stats {
@@ -42,6 +47,11 @@ int speaker_rebind(struct speaker *s, const struct policy *p);
 void speaker_update(struct speaker *s, const struct health *h, bool edge_healthy, uint64_t now_ms);
 /* Operator drain of the whole edge: graceful shutdown, then withdraw; false undrains. */
 void speaker_set_drain(struct speaker *s, bool drain, uint64_t now_ms);
+
+/* With a fleet: VIP v withdraws for health only when may_withdraw; else it stays announced
+ * and says why (a drain, an unhealthy edge withdraw regardless). True when it changed.
+ */
+bool speaker_fleet_gate(struct speaker *s, size_t v, bool may_withdraw, const char *why);
 
 /* Compare what BIRD runs with what we want now (also done on connect and periodically). */
 void speaker_reconcile(struct speaker *s);

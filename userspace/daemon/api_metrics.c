@@ -321,6 +321,14 @@ static void met_bgp(FILE *f, const struct snapshot *s)
 			!strcmp(an->state, "draining")	? 2 :
 							  0);
 	}
+	met_head(
+		f, "anyedge_bgp_fleet_held", "gauge",
+		"1 while the fleet keeps the prefix announced: no region up, no other member announces.");
+	for (i = 0; i < s->n_announce; i++) {
+		fputs("anyedge_bgp_fleet_held{vip=\"", f);
+		met_label(f, s->announce[i].vip);
+		fprintf(f, "\"} %d\n", s->announce[i].held);
+	}
 	met_head(f, "anyedge_bgp_damping_penalty", "gauge", "The prefix's damping penalty.");
 	for (i = 0; i < s->n_announce; i++) {
 		fputs("anyedge_bgp_damping_penalty{vip=\"", f);

@@ -270,6 +270,10 @@ static struct json_object *api_state_announce(const struct snapshot *s)
 		json_object_object_add(o, "state", json_object_new_string(an->state));
 		json_object_object_add(o, "since", api_time(an->since_ms));
 		json_object_object_add(o, "why", json_object_new_string(an->why));
+		if (s->has_fleet)
+			json_object_object_add(o, "fleet_held",
+					       an->held ? json_object_new_string(an->held_why) :
+							  NULL);
 		json_object_object_add(o, "damping_penalty", json_object_new_double(an->penalty));
 		json_object_object_add(o, "suppressed", json_object_new_boolean(an->suppressed));
 		json_object_array_add(arr, o);

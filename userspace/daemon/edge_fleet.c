@@ -154,6 +154,48 @@ static bool apply_drains(struct edge *e)
 	return changed;
 }
 
+/* ---- never the last to withdraw ---- */
+
+/* The fleet's word on each announced VIP into the speaker. True when one changed. */
+static bool apply_gates(struct edge *e)
+{
+	const struct policy *p = e->policy;
+	bool changed = false, may;
+	char why[160];
+	size_t v;
+
+	if (!e->bgp)
+		return false;
+	for (v = 0; v < p->n_vips; v++) {
+		if (!p->vips[v].has_announce)
+			continue;
+		may = fleet_may_withdraw(e->fleet->f, p->vips[v].name, why, sizeof(why));
+		changed |= speaker_fleet_gate(e->bgp, v, may, why);
+	}
+	return changed;
+}
+
+/* What the speaker does with each VIP, for the worker: held for want of the fleet's word
+ * (ASK), announced (IN), withdrawn or draining (OUT).
+ */
+static void tell_announcing(struct edge *e)
+{
+	const struct policy *p = e->policy;
+	const struct speaker_vip *sv;
+	enum fleet_ann want;
+	size_t v;
+
+	for (v = 0; e->bgp && v < p->n_vips; v++) {
+		sv = p->vips[v].has_announce ? speaker_vip(e->bgp, v) : NULL;
+		if (!sv)
+			continue;
+		want = sv->held				 ? FLEET_ANN_ASK :
+		       sv->a.state == ANNOUNCE_ANNOUNCED ? FLEET_ANN_IN :
+							   FLEET_ANN_OUT;
+		fleet_set_announce(e->fleet->f, p->vips[v].name, want);
+	}
+}
+
 /* ---- the designations from etcd ---- */
 
 void edge_fleet_run(struct edge *e)
@@ -197,10 +239,16 @@ void edge_fleet_run(struct edge *e)
 	if (changed || saved)
 		desig_save(e);
 	changed |= apply_drains(e);
-	if (changed)
+	if (changed) {
+		apply_gates(e);
 		edge_apply(e, "fleet designation");
-	else
+	} else if (apply_gates(e)) {
+		speaker_update(e->bgp, &e->health, edge_healthy(e), edge_now_ms());
+		edge_fleet_report(e);
 		snapshot_publish(&e->snap, e);
+	} else {
+		snapshot_publish(&e->snap, e);
+	}
 }
 
 /* ---- this edge's report ---- */
@@ -261,6 +309,7 @@ void edge_fleet_report(struct edge *e)
 	json_object_object_add(o, "serving", serving);
 	json_object_object_add(o, "draining", json_object_new_boolean(e->draining));
 	fleet_set_report(e->fleet->f, o);
+	tell_announcing(e);
 }
 
 /* ---- lifecycle ---- */
@@ -286,6 +335,7 @@ int edge_fleet_start(struct edge *e)
 		return err;
 	}
 	e->fleet = ef;
+	apply_gates(e); /* no withdrawal for health before the fleet has had its say */
 	edge_fleet_report(e);
 	pr_info("fleet %s: member %s of %zu, etcd at %s%s\n", e->policy->fleet.name,
 		e->policy->edge.name, e->policy->fleet.n_members, e->policy->fleet.etcd[0],

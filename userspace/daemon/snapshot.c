@@ -117,6 +117,8 @@ static void fill_announce(struct snapshot *s, const struct edge *e)
 								"withdrawn";
 		sa->since_ms = wall(s, sv->a.state_since_ms);
 		snprintf(sa->why, sizeof(sa->why), "%s", sv->why);
+		sa->held = sv->held;
+		snprintf(sa->held_why, sizeof(sa->held_why), "%s", sv->held ? sv->held_why : "");
 		sa->penalty = announce_penalty(&sv->a, &prm, s->made_ms);
 		sa->suppressed = sv->a.suppressed;
 		s->n_announce++;

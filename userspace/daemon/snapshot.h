@@ -55,6 +55,8 @@ struct snap_announce {
 	const char *state; /* "announced", "withdrawn", "draining": static strings */
 	uint64_t since_ms;
 	char why[320]; /* the last decision */
+	bool held; /* kept announced by the fleet: no region is up, no other member announces */
+	char held_why[320];
 	double penalty; /* damping, decayed to made_ms */
 	bool suppressed;
 };

@@ -189,8 +189,12 @@ static int policy_copy(struct fleet *f, const struct policy *loaded)
 	/* designations known by VIP name carry over */
 	for (i = 0; i < p->n_vips; i++) {
 		old = fleet_vip_find(f, nv[i].name);
-		if (old)
+		if (old) {
 			nv[i].d = old->d;
+			nv[i].want = old->want;
+			nv[i].may_withdraw = old->may_withdraw;
+			memcpy(nv[i].hold_why, old->hold_why, sizeof(nv[i].hold_why));
+		}
 	}
 	free(f->vips);
 	f->vips = nv;
@@ -321,6 +325,7 @@ static void round_failed(struct fleet *f, const char *what, int err)
 	/* a watch on a member we cannot reach may hang silently: start it over */
 	__atomic_store_n(&f->watch_kick, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&f->lock);
+	fleet_announcers_unconfirmed(f, etcd_error(f->wc)[0] ? etcd_error(f->wc) : strerror(-err));
 }
 
 static int keep_lease(struct fleet *f)
@@ -599,7 +604,7 @@ static void count_cost(struct fleet *f)
 static void worker_round(struct fleet *f)
 {
 	struct etcd_kvs kvs;
-	int err;
+	int err, i;
 
 	count_cost(f);
 	err = keep_lease(f);
@@ -619,6 +624,15 @@ static void worker_round(struct fleet *f)
 	}
 	take_read(f, &kvs);
 	auto_promote(f, &kvs);
+	/* a swap of the announcers lost to another edge's: read again, decide again (bounded) */
+	for (i = 0; !fleet_announcers(f, &kvs) && i < 3; i++) {
+		etcd_kvs_free(&kvs);
+		err = etcd_range(f->wc, f->prefix, true, &kvs);
+		if (err) {
+			round_failed(f, "read", err);
+			return;
+		}
+	}
 	etcd_kvs_free(&kvs);
 }
 

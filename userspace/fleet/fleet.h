@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The fleet: edges agreeing through etcd (DESIGN "The fleet"). Under /anyedge/<fleet.name>/:
  *   report/<edge>   each edge's view (regions, lag, announcements, policy hash) under a lease;
+ *   announcers/<vip> the edges announcing it, changed only by compare-and-swap: an edge leaves
+ *                   it for health only while min_announcing other live members stay in it;
  *   serving/<vip>   an active-passive VIP's serving region, changed only by compare-and-swap;
  *                   its mod_revision is the designation's epoch. Absent: the policy's primary.
  * etcd is spoken to on the fleet's own threads (a worker: lease, report, a read of the whole
@@ -63,6 +65,17 @@ void fleet_set_report(struct fleet *f, struct json_object *report);
  */
 int fleet_designation(struct fleet *f, const char *vip, struct fleet_desig *d);
 void fleet_health(struct fleet *f, struct fleet_health *h);
+
+/* Never the last to withdraw (fleet.min_announcing). What this edge's speaker does with VIP
+ * name: announces it (IN: it joins the VIP's announcers in etcd), has withdrawn or drains it
+ * (OUT: it leaves them), or would withdraw it for health (ASK: it leaves them only by a
+ * compare-and-swap that leaves min_announcing other live members announcing). The worker
+ * decides; fleet_may_withdraw() reads its answer. Anything but ASK takes an answer back.
+ */
+enum fleet_ann { FLEET_ANN_OUT = 0, FLEET_ANN_IN, FLEET_ANN_ASK };
+void fleet_set_announce(struct fleet *f, const char *vip, enum fleet_ann want);
+/* True: VIP name may be withdrawn for health now. False: keep announcing, why says why. */
+bool fleet_may_withdraw(struct fleet *f, const char *vip, char *why, size_t len);
 
 /* ---- any thread: the operator ---- */
 

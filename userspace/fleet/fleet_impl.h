@@ -22,6 +22,9 @@ struct fleet_vip {
 	size_t n_regions;
 	bool auto_fleet;
 	struct fleet_desig d; /* as etcd last said */
+	enum fleet_ann want; /* the speaker's, from the loop */
+	bool may_withdraw; /* the worker's answer to ASK */
+	char hold_why[160];
 };
 
 /* The fleet's own copy of the policy, loaded from the same file: the API's threads may hold it
@@ -72,6 +75,13 @@ struct fleet {
 	int64_t watch_from;
 	struct etcd_stats watch_st; /* the watcher's handle's, as it last saw them */
 };
+
+/* fleet_announce.c: the announcers of every VIP against this read; false when a swap lost a
+ * race (read again and decide again).
+ */
+bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs);
+/* etcd unreachable: no withdrawal for health can be confirmed (fail static). */
+void fleet_announcers_unconfirmed(struct fleet *f, const char *err);
 
 /* "/anyedge/<fleet>/serving/<vip>" and "/anyedge/<fleet>/report/<edge>" */
 void fleet_key(const struct fleet *f, const char *kind, const char *name, char *buf, size_t len);

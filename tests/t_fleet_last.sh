@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Never the last to withdraw (fleet.min_announcing, default 1): a real 3-member etcd in the lab's
+# upstream namespace, both lab edges with BIRD (eBGP to the upstream, whose own table judges) and
+# a fleet: section. The web VIP uses eu-west alone on edge1, eu-west and us-east on edge2.
+#   - eu-west fails: edge1 has no region up, edge2 still announces: edge1 withdraws;
+#   - every region fails at once on both edges: exactly one keeps announcing, the upstream keeps
+#     the route, and the holder's state API and /metrics say why;
+#   - an operator drain of the holder withdraws regardless.
+set -u
+B=${B:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+export LAB=fa$$ B LAB_BGP=1 LAB_HOLD_DOWN=1s LAB_DRAIN_WAIT=1s
+export LAB_EDGE1_WEB_REGIONS='[eu-west]' LAB_EDGE2_WEB_REGIONS='[eu-west, us-east]'
+S=/run/anyedge-lab/$LAB
+. tests/lib.sh
+. scripts/etcd-lab.sh
+require bird birdc ethtool nsenter curl python3 etcd etcdctl
+
+ETCD_DIR=$(mktemp -d /tmp/anyedge-fleet.XXXXXX)
+ETCD_NS=$LAB-up
+ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
+ETCD_PORT=2379
+
+cleanup() {
+	[ -n "${KEEP_LOGS:-}" ] && cp "$S"/edged*.log "$ETCD_DIR"/m*.log "$KEEP_LOGS" 2>/dev/null
+	stop_lab
+	etcd_down
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+upstream_has() { birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 2>/dev/null | grep -q '^192.0.2.1/32'; }
+# web N: edge N's web announcement state ("announced", "withdrawn", "draining"), its
+# fleet_held in $S/held$N
+web() {
+	ip netns exec "$LAB-e$1" curl -s -m 5 -o "$S/st$1" "http://127.0.0.1:918$1/api/v1/state" &&
+		python3 -c 'import json,sys
+a=[x for x in json.load(open(sys.argv[1]))["announcements"] if x["vip"]=="web"][0]
+open(sys.argv[2],"w").write(a.get("fleet_held") or "")
+print(a["state"])' "$S/st$1" "$S/held$1" 2>/dev/null
+}
+# until_ SECONDS CMD...: CMD holds within SECONDS (bounded)
+until_() {
+	t=$1
+	shift
+	i=0
+	while [ $i -lt $((t * 5)) ]; do
+		"$@" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+both_announce() { [ "$(web 1)" = announced ] && [ "$(web 2)" = announced ]; }
+announcers() { ectl get "/anyedge/$LAB/announcers/web" --print-value-only 2>/dev/null; }
+both_listed() { a=$(announcers) && case $a in *edge1*edge2* | *edge2*edge1*) true ;; *) false ;; esac; }
+# one_holds: one edge announces web, held by the fleet; the other has withdrawn it
+one_holds() {
+	w1=$(web 1) w2=$(web 2)
+	if [ "$w1" = announced ] && [ "$w2" = withdrawn ] && [ -s "$S/held1" ]; then
+		holder=1 other=2
+	elif [ "$w2" = announced ] && [ "$w1" = withdrawn ] && [ -s "$S/held2" ]; then
+		holder=2 other=1
+	else
+		return 1
+	fi
+}
+
+sh scripts/lab.sh up || { echo "t_fleet_last: lab did not come up"; exit 1; }
+for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo; done
+check "3-member etcd up in the upstream namespace" etcd_up
+mkdir -p "$S/opstate"
+for n in 1 2; do
+	cat >>"$S/edge$n.yaml" <<EOF
+fleet:
+  etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)]
+  name: $LAB
+  members: [$LAB-edge1, $LAB-edge2]
+  report_ttl: 3s
+  request_timeout: 1s
+EOF
+	start_edged "$n"
+done
+
+check "both edges announce web" until_ 20 both_announce
+check "the upstream has 192.0.2.1/32" until_ 10 upstream_has
+check "etcd lists both edges as web's announcers ($(announcers))" until_ 10 both_listed
+
+# 1. another member still announces: the edge whose regions are down withdraws
+is() { [ "$(web "$1")" = "$2" ]; }
+set_state NOT_READY eu1 eu2
+check "edge1 (eu-west only, now down) withdraws web: edge2 still announces it" until_ 15 is 1 withdrawn
+check "edge2 keeps announcing" is 2 announced
+check "the upstream still has the route" upstream_has
+set_state "READY 0 active" eu1 eu2
+check "eu-west back: both announce again" until_ 20 both_announce
+check "and both are web's announcers again" until_ 10 both_listed
+
+# 2. every region down on both edges at once: one keeps the last announcement
+holder=1 other=2 # until one_holds names them
+set_state NOT_READY eu1 eu2 us1 us2
+check "exactly one edge keeps announcing web, held by the fleet" until_ 15 one_holds
+sleep 3
+check "3 s later still one holder (edge$holder) and one withdrawn" one_holds
+check "the upstream still has the route" upstream_has
+echo "edge$holder's state says: $(cat "$S/held$holder")"
+check "edge$holder's state API says why (the last to announce)" grep -q "the last to announce" "$S/held$holder"
+check "edge$other's state has no hold" [ ! -s "$S/held$other" ]
+ip netns exec "$LAB-e$holder" curl -s -m 5 -o "$S/metrics" "http://127.0.0.1:918$holder/metrics"
+check "/metrics: anyedge_bgp_fleet_held{vip=\"web\"} 1" grep -qx 'anyedge_bgp_fleet_held{vip="web"} 1' "$S/metrics"
+check "edge$holder logged it" grep -q "web kept announced although no region is up" "$S/edged$holder.log"
+
+# 3. an operator drain is not subject to the rule
+nsenter --net=/run/netns/"$LAB-e$holder" "$B/anyedge" drain --edge --config "$S/edge$holder.yaml" >/dev/null
+check "the drained holder withdraws web" until_ 10 is "$holder" withdrawn
+check "the upstream no longer has the route" until_ 10 sh -c "! birdc -s $S/bird-up.ctl show route 192.0.2.1/32 | grep -q '^192.0.2.1/32'"
+check "birdc still answers (the negative above is real)" sh -c "birdc -s $S/bird-up.ctl show status >/dev/null"
+
+finish
