@@ -48,8 +48,28 @@ static bool set_has(const struct ann_set *s, const char *edge)
 	return false;
 }
 
-/* Members of the set other than us with a live report (one under its lease) in this read. */
-static uint32_t others_live(const struct fleet *f, const struct ann_set *s,
+/* Does this report say its edge announces vip? */
+static bool report_announces(const char *report, const char *vip)
+{
+	struct json_object *o = json_tokener_parse(report), *arr, *e;
+	bool yes = false;
+	size_t i;
+
+	if (o && json_object_object_get_ex(o, "announcing", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (i = 0; i < json_object_array_length(arr) && !yes; i++) {
+			e = json_object_array_get_idx(arr, i);
+			yes = json_object_is_type(e, json_type_string) &&
+			      !strcmp(json_object_get_string(e), vip);
+		}
+	json_object_put(o);
+	return yes;
+}
+
+/* Members of the set other than us whose report is live (under its lease) in this read and
+ * says they announce vip: one that withdrew and could not yet leave the set does not count.
+ */
+static uint32_t others_live(const struct fleet *f, const char *vip, const struct ann_set *s,
 			    const struct etcd_kvs *kvs)
 {
 	char key[FLEET_KEY_MAX];
@@ -62,7 +82,7 @@ static uint32_t others_live(const struct fleet *f, const struct ann_set *s,
 		fleet_key(f, "report", s->edge[i], key, sizeof(key));
 		for (k = 0; k < kvs->n; k++)
 			if (!strcmp(kvs->kv[k].key, key)) {
-				n++;
+				n += report_announces(kvs->kv[k].value, vip);
 				break;
 			}
 	}
@@ -140,7 +160,7 @@ bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs)
 				set_parse(&kvs->kv[k], &s);
 		}
 		in = set_has(&s, f->edge);
-		others = others_live(f, &s, kvs);
+		others = others_live(f, vip, &s, kvs);
 		err = 0;
 		if (want == FLEET_ANN_IN && !in)
 			err = set_swap(f, vip, &s, true);
