@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-upstream_has() { birdc -s "$S/bird-up.ctl" show route 192.0.2.1/32 2>/dev/null | grep -q '^192.0.2.1/32'; }
+web_up() { [ "$(upstream_has 192.0.2.1/32)" = present ]; } # upstream_has: lab-lib.sh
 # web N: edge N's web announcement state ("announced", "withdrawn", "draining"), its
 # fleet_held in $S/held$N
 web() {
@@ -85,7 +85,7 @@ EOF
 done
 
 check "both edges announce web" until_ 20 both_announce
-check "the upstream has 192.0.2.1/32" until_ 10 upstream_has
+check "the upstream has 192.0.2.1/32" until_ 10 web_up
 check "etcd lists both edges as web's announcers ($(announcers))" until_ 10 both_listed
 
 # 1. another member still announces: the edge whose regions are down withdraws
@@ -93,7 +93,7 @@ is() { [ "$(web "$1")" = "$2" ]; }
 set_state NOT_READY eu1 eu2
 check "edge1 (eu-west only, now down) withdraws web: edge2 still announces it" until_ 15 is 1 withdrawn
 check "edge2 keeps announcing" is 2 announced
-check "the upstream still has the route" upstream_has
+check "the upstream still has the route" web_up
 set_state "READY 0 active" eu1 eu2
 check "eu-west back: both announce again" until_ 20 both_announce
 check "and both are web's announcers again" until_ 10 both_listed
@@ -104,7 +104,7 @@ set_state NOT_READY eu1 eu2 us1 us2
 check "exactly one edge keeps announcing web, held by the fleet" until_ 15 one_holds
 sleep 3
 check "3 s later still one holder (edge$holder) and one withdrawn" one_holds
-check "the upstream still has the route" upstream_has
+check "the upstream still has the route" web_up
 echo "edge$holder's state says: $(cat "$S/held$holder")"
 check "edge$holder's state API says why (the last to announce)" grep -q "the last to announce" "$S/held$holder"
 check "edge$other's state has no hold" [ ! -s "$S/held$other" ]
@@ -115,7 +115,7 @@ check "edge$holder logged it" grep -q "web kept announced although no region is 
 # 3. an operator drain is not subject to the rule
 nsenter --net=/run/netns/"$LAB-e$holder" "$B/anyedge" drain --edge --config "$S/edge$holder.yaml" >/dev/null
 check "the drained holder withdraws web" until_ 10 is "$holder" withdrawn
-check "the upstream no longer has the route" until_ 10 sh -c "! birdc -s $S/bird-up.ctl show route 192.0.2.1/32 | grep -q '^192.0.2.1/32'"
+check "the upstream no longer has the route" wait_upq 192.0.2.1/32 absent 10
 check "birdc still answers (the negative above is real)" sh -c "birdc -s $S/bird-up.ctl show status >/dev/null"
 
 finish
