@@ -168,8 +168,8 @@ static void fleet_hold(struct speaker *s, size_t v, bool *serve, bool edge_healt
 		    sv->a.state == ANNOUNCE_ANNOUNCED;
 
 	if (held && !sv->held)
-		pr_warn("bgp: %s kept announced although no region is up: %s\n", s->p->vips[v].name,
-			sv->held_why);
+		pr_warn("bgp: %s kept announced although no region is up: asking the fleet\n",
+			s->p->vips[v].name);
 	else if (!held && sv->held)
 		pr_info("bgp: %s no longer held by the fleet\n", s->p->vips[v].name);
 	sv->held = held;
@@ -185,6 +185,8 @@ bool speaker_fleet_gate(struct speaker *s, size_t v, bool may_withdraw, const ch
 		return false;
 	sv = &s->v[v];
 	changed = !sv->gated || sv->may_withdraw != may_withdraw || strcmp(sv->held_why, why);
+	if (sv->held && !may_withdraw && strcmp(sv->held_why, why))
+		pr_warn("bgp: %s kept announced by the fleet: %s\n", s->p->vips[v].name, why);
 	sv->gated = true;
 	sv->may_withdraw = may_withdraw;
 	snprintf(sv->held_why, sizeof(sv->held_why), "%s", why);

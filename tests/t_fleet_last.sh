@@ -110,7 +110,7 @@ check "edge$holder's state API says why (the last to announce)" grep -q "the las
 check "edge$other's state has no hold" [ ! -s "$S/held$other" ]
 ip netns exec "$LAB-e$holder" curl -s -m 5 -o "$S/metrics" "http://127.0.0.1:918$holder/metrics"
 check "/metrics: anyedge_bgp_fleet_held{vip=\"web\"} 1" grep -qx 'anyedge_bgp_fleet_held{vip="web"} 1' "$S/metrics"
-check "edge$holder logged it" grep -q "web kept announced although no region is up" "$S/edged$holder.log"
+check "edge$holder logged why" grep -q "web kept announced by the fleet: the last to announce" "$S/edged$holder.log"
 
 # 3. an operator drain is not subject to the rule
 nsenter --net=/run/netns/"$LAB-e$holder" "$B/anyedge" drain --edge --config "$S/edge$holder.yaml" >/dev/null
