@@ -28,9 +28,6 @@ S=/run/anyedge-lab/$LAB
 A=$B/anyedge
 . scripts/lab-lib.sh
 . scripts/etcd-lab.sh
-ETCD_NS=$LAB-up
-ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
-ETCD_PORT=2379
 ETCD_DIR=
 ASSERT=${DEMO_ASSERT:-0}
 claims=0 broken=0
@@ -99,9 +96,8 @@ trap 'exit 1' INT TERM
 ip -n "$LAB-up" -ts monitor route >"$S/monitor.txt" 2>&1 &
 echo $! >"$S/monitor.pid"
 # the fleet's etcd: three members on the upstream, which both edges reach over their uplinks
-ETCD_DIR=$(mktemp -d /tmp/anyedge-demo-etcd.XXXXXX)
-for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo; done
-etcd_up >/dev/null || { say "etcd did not come up"; exit 1; }
+etcd_lab demo-etcd
+etcd_lab_up >/dev/null || { say "etcd did not come up"; exit 1; }
 for n in 1 2; do
 	cat >>"$S/edge$n.yaml" <<EOF
 fleet: {etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)], name: $LAB,

@@ -111,3 +111,17 @@ etcd_down() {
 	for n in 1 2 3; do etcd_kill "$n" KILL; done
 	[ -n "${ETCD_DIR:-}" ] && rm -rf "$ETCD_DIR"
 }
+
+# The lab's cluster (scripts/lab.sh): three members on the loopback of the run's upstream
+# namespace ($LAB-up), which every edge reaches over its uplink. etcd_lab NAME sets the
+# variables (data in a fresh /tmp/anyedge-NAME.*); etcd_lab_up starts it once the lab is up.
+etcd_lab() {
+	ETCD_NS=$LAB-up
+	ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
+	ETCD_PORT=2379
+	ETCD_DIR=$(mktemp -d "/tmp/anyedge-$1.XXXXXX")
+}
+etcd_lab_up() {
+	for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo || return 1; done
+	etcd_up
+}

@@ -19,10 +19,7 @@ S=/run/anyedge-lab/$LAB
 require ethtool nsenter curl python3 etcd etcdctl
 N=${FLEET_PROMOTIONS:-100}
 
-ETCD_DIR=$(mktemp -d /tmp/anyedge-fleet-bench.XXXXXX)
-ETCD_NS=$LAB-up
-ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
-ETCD_PORT=2379
+etcd_lab fleet-bench
 cleanup() {
 	stop_lab
 	etcd_down
@@ -38,8 +35,7 @@ api() { # N curl-args...: edge N's API, body on stdout
 fleet_json() { api "$1" "http://127.0.0.1:918$1/api/v1/fleet"; }
 
 sh scripts/lab.sh up >/dev/null || { echo "fleet_bench: lab did not come up"; exit 1; }
-for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo; done
-etcd_up || exit 1
+etcd_lab_up || exit 1
 mkdir -p "$S/opstate"
 for n in 1 2; do
 	# 98 more VIPs: every other one active-passive like db

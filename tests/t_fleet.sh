@@ -24,10 +24,7 @@ S=/run/anyedge-lab/$LAB
 . scripts/etcd-lab.sh
 require ethtool nsenter curl python3 etcd etcdctl
 
-ETCD_DIR=$(mktemp -d /tmp/anyedge-fleet.XXXXXX)
-ETCD_NS=$LAB-up
-ETCD_HOSTS="198.18.0.11 198.18.0.12 198.18.0.13"
-ETCD_PORT=2379
+etcd_lab fleet
 
 cleanup() {
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S"/edged*.log "$ETCD_DIR"/m*.log "$KEEP_LOGS" 2>/dev/null
@@ -83,8 +80,7 @@ etcd_db() { ectl get "/anyedge/$LAB/serving/db" --print-value-only 2>/dev/null |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["region"])' 2>/dev/null; }
 
 sh scripts/lab.sh up || { echo "t_fleet: lab did not come up"; exit 1; }
-for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo; done
-check "3-member etcd up in the upstream namespace" etcd_up
+check "3-member etcd up in the upstream namespace" etcd_lab_up
 mkdir -p "$S/opstate"
 for n in 1 2; do
 	# db may also move to ap-south here, so two promotions can conflict
