@@ -80,8 +80,22 @@ start_edged() {
 	echo $! >"$S/edged$1.pid"
 }
 
-# stop_lab: every anyedged by PID, their pins and announcements (--detach), then the lab
+# wait_regions_up: edge 1 has logged the lab's three regions up, from probes (bounded, 10 s)
+wait_regions_up() {
+	i=0
+	while [ $i -lt 200 ]; do
+		[ "$(grep -c -E "region (us-east|eu-west|ap-south) up" "$S/edged1.log")" -ge 3 ] &&
+			return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stop_lab: the long-lived flow, every anyedged by PID, their pins and announcements
+# (--detach), then the lab
 stop_lab() {
+	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
 	for n in 1 2; do
 		[ -f "$S/edged$n.pid" ] && kill "$(cat "$S/edged$n.pid")" 2>/dev/null
 	done

@@ -20,23 +20,12 @@ S=/run/anyedge-lab/$LAB
 require ethtool nsenter curl python3
 
 cleanup() {
-	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
 	stop_lab
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wait_regions_up() { # all three, from probes
-	i=0
-	while [ $i -lt 200 ]; do
-		[ "$(grep -c -E "region (us-east|eu-west|ap-south) up" "$S/edged1.log")" -ge 3 ] &&
-			return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 
 sh scripts/lab.sh up || { echo "t_anyedged: lab did not come up"; exit 1; }
 start_edged 1

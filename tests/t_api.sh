@@ -30,7 +30,6 @@ done
 	{ echo "t_api: no python3-prometheus-client (scripts/deps.sh installs it)"; exit 77; }
 
 cleanup() {
-	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
 	[ -f "$S/big.pid" ] && kill "$(cat "$S/big.pid")" 2>/dev/null
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
 	stop_lab

@@ -20,23 +20,12 @@ require ethtool nsenter curl python3 bpftool
 export S ANYEDGE B top
 
 cleanup() {
-	[ -f "$S/flow.pid" ] && kill "$(cat "$S/flow.pid")" 2>/dev/null
 	[ -n "${KEEP_LOGS:-}" ] && cp "$S/edged1.log" "$KEEP_LOGS" 2>/dev/null
 	stop_lab
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wait_regions_up() {
-	i=0
-	while [ $i -lt 200 ]; do
-		[ "$(grep -c -E "region (us-east|eu-west|ap-south) up" "$S/edged1.log")" -ge 3 ] &&
-			return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 PIN=/sys/fs/bpf/anyedge/$LAB-edge1
 meta_abi() { # the ABI the pinned maps say they speak
 	bpftool -j map lookup pinned "$PIN/meta" key 0 0 0 0 |
