@@ -49,3 +49,11 @@ $(B)/tests/libwallshift.so: tests/wallshift.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -fPIC -shared $< -ldl -o $@
+
+# The live-frame benchmark's floor, sink and sender (tests/live_bench.sh).
+TEST_BINS += $(B)/tests/live_xdp
+$(B)/obj/tests/live_xdp.o: $(SKELS)
+$(B)/tests/live_xdp: $(B)/obj/tests/live_xdp.o $(B)/obj/userspace/cli/pcap_io.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
