@@ -58,6 +58,10 @@ run "VIP new flow (UDP, no SYN)" "$tmp/new-udp.pcap" 1
 run "VIP established (ACK, hit)" "$tmp/hit.pcap" "$REPEAT"
 run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
 
+# Live frames over a veth pair (warm caches), beside an XDP_TX floor and, with KATRAN_OBJ, Katran.
+echo
+sh tests/live_bench.sh
+
 # The probe engine: 1000 HTTP targets on loopback at a 1 s interval, CPU as a share of one core.
 echo
 echo "probe engine, 1000 HTTP targets at 1 s (loopback responder):"
