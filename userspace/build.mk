@@ -19,7 +19,7 @@ $(B)/obj/userspace/common/version.o: $(B)/version_str.h
 FORCE:
 
 CLI_SRCS := userspace/cli/main.c userspace/cli/cmd_check.c userspace/cli/cmd_replay.c \
-	userspace/cli/cmd_bench.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
+	userspace/cli/cmd_bench.c userspace/cli/bench_run.c userspace/cli/pcap_io.c userspace/cli/xdp_run.c \
 	userspace/cli/cmd_decap.c userspace/cli/cmd_bird_config.c userspace/cli/cli_api.c \
 	userspace/cli/cmd_status.c userspace/cli/cmd_ops.c userspace/cli/cmd_top.c \
 	userspace/cli/cmd_upgrade.c \
