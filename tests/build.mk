@@ -57,3 +57,16 @@ $(B)/tests/live_xdp: $(B)/obj/tests/live_xdp.o $(B)/obj/userspace/cli/pcap_io.o 
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# Katran beside anyedge: an external Katran object loaded as its userspace would configure it,
+# timed like `anyedge bench` (tests/katran_cmp.sh), or attached for the live-frame benchmark.
+TEST_BINS += $(B)/tests/katran_bench
+KATRAN_BENCH_OBJS := $(B)/obj/tests/katran_bench.o $(B)/obj/tests/katran_lb.o \
+	$(B)/obj/userspace/cli/bench_run.o $(B)/obj/userspace/cli/pcap_io.o \
+	$(B)/obj/userspace/cli/xdp_run.o
+$(B)/obj/tests/katran_bench.o: $(SKELS)
+$(B)/obj/tests/katran_bench.o: CFLAGS += -Iuserspace/cli
+$(B)/tests/katran_bench: $(KATRAN_BENCH_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
