@@ -30,33 +30,46 @@ mk="$B/tests/mkpcap"
 # shared VM slows down by a third for minutes at a time, and the best round is the least
 # disturbed one. Every round times the program and the floor interleaved, as one run.
 ROUNDS=${ROUNDS:-3}
-run() { # name pcap repeat [policy]
+run() { # name repeat pcap...: the last capture is the class; those before it set up the maps
+	name=$1 rep=$2
+	shift 2
+	for p in "$@"; do
+		set -- "$@" --pcap "$p"
+		shift
+	done
 	i=0
 	while [ "$i" -lt "$ROUNDS" ]; do
-		"$B/anyedge" bench --config "${4:-tests/bench.yaml}" --pcap "$2" --repeat "$3"
+		"$B/anyedge" bench --config tests/bench.yaml "$@" --repeat "$rep" | tail -n 1
 		i=$((i + 1))
 	done | python3 -c '
 import json, sys
 runs = [json.loads(l) for l in sys.stdin if l.strip()]
 d = min(runs, key=lambda d: d["iqm_ns"] - d["floor_iqm_ns"])
 print("%-28s %10.1f %10.1f %10.1f %12.1f %10.1f" % (sys.argv[1], d["ns_per_packet"], d["floor_ns"],
-      d["net_ns"], d["median_ns"] - d["floor_median_ns"], d["iqm_ns"] - d["floor_iqm_ns"]))' "$1"
+      d["net_ns"], d["median_ns"] - d["floor_median_ns"], d["iqm_ns"] - d["floor_iqm_ns"]))' "$name"
 }
 
 # net median and net IQM (mean of the middle half) resist the runs a preemption stretched; the
 # kernel clock steps by ~10 ns here, so the median moves in 10 ns steps and the IQM does not
 printf '%-28s %10s %10s %10s %12s %10s\n' "class" "ns/packet" "floor ns" "net ns" "net median" "net IQM"
-run "non-VIP pass" "$tmp/nonvip.pcap" "$REPEAT"
+run "non-VIP pass" "$REPEAT" "$tmp/nonvip.pcap"
 # each of FLOWS distinct flows runs once: every run is a miss that inserts its flow
-run "VIP new flow (SYN)" "$tmp/new.pcap" 1
+run "VIP new flow (SYN)" 1 "$tmp/new.pcap"
 # the same path with 64 flows in turn, each SYN steered afresh: their sets and ring entries stay in
 # cache, so this is the steering logic without the two random reads into large memory (a set of
 # the table, an entry of the ring) that a never-seen flow makes
-run "  same, 64 flows in turn" "$tmp/new-hot.pcap" 1
-run "  its first ACK (miss + write)" "$tmp/new-ack.pcap" 1
-run "VIP new flow (UDP, no SYN)" "$tmp/new-udp.pcap" 1
-run "VIP established (ACK, hit)" "$tmp/hit.pcap" "$REPEAT"
-run "IPv6 VIP established (hit)" "$tmp/hit6.pcap" "$REPEAT"
+run "  same, 64 flows in turn" 1 "$tmp/new-hot.pcap"
+# timed right after the SYNs, on the flow table they left
+run "  its first ACK" 1 "$tmp/new.pcap" "$tmp/new-ack.pcap"
+run "VIP new flow (UDP, no SYN)" 1 "$tmp/new-udp.pcap"
+run "VIP established (ACK, hit)" "$REPEAT" "$tmp/hit.pcap"
+run "IPv6 VIP established (hit)" "$REPEAT" "$tmp/hit6.pcap"
+
+# Katran beside anyedge on the same captures, when KATRAN_OBJ names its balancer object; a
+# comparison whose programs did not steer fails `make bench`, after the other benchmarks ran.
+echo
+katran_rc=0
+sh tests/katran_cmp.sh "$tmp" || katran_rc=$?
 
 # Live frames over a veth pair (warm caches), beside an XDP_TX floor and, with KATRAN_OBJ, Katran.
 echo
@@ -74,3 +87,4 @@ sh tests/bgp_bench.sh
 # The fleet: commit -> applied on every edge over 100 promotions; each edge's cost to etcd.
 echo
 sh tests/fleet_bench.sh
+exit "$katran_rc"

@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# anyedge beside Katran in one sitting (issue 16 §3), called by tests/bench.sh: the same captures,
+# the same timing (one BPF_PROG_TEST_RUN a packet, interleaved with the XDP_PASS floor), the two
+# programs alternating in ROUNDS rounds; each figure is the round with the lowest net IQM (for a
+# new flow, the lowest SYN + first ACK). KATRAN_OBJ is Katran's balancer object, built outside
+# this repository as README "Benchmarks" says; tests/katran_bench configures it as Katran's
+# userspace would. Both run pinned to one CPU: Katran's LRUs are per CPU, and a first ACK timed
+# on another CPU than its SYN would miss the entry the SYN wrote.
+# Usage: katran_cmp.sh [DIR]  (DIR: the captures tests/bench.sh wrote; made here if absent)
+set -eu
+B=${B:-build}
+REPEAT=${REPEAT:-2000}
+FLOWS=${FLOWS:-50000}
+ROUNDS=${ROUNDS:-3}
+CPU=${BENCH_CPU:-0}
+
+if [ -z "${KATRAN_OBJ:-}" ]; then
+	echo "Katran comparison: skipped (KATRAN_OBJ is not set; README \"Benchmarks\" says how to build Katran's balancer object)"
+	exit 0
+fi
+[ -r "$KATRAN_OBJ" ] || { echo "katran_cmp: KATRAN_OBJ=$KATRAN_OBJ is not readable" >&2; exit 1; }
+out=$(mktemp /tmp/anyedge-katran.XXXXXX)
+dir=${1:-}
+if [ -z "$dir" ]; then
+	dir=$(mktemp -d /tmp/anyedge-katran-pcap.XXXXXX)
+	trap 'rm -rf "$dir" "$out" "$out.j" "$out.err"' EXIT INT TERM
+	mk="$B/tests/mkpcap"
+	"$mk" "$dir/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16
+	"$mk" "$dir/hit.pcap" src=203.0.113.200,count=16,flags=ack
+	"$mk" "$dir/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16,flags=ack
+	"$mk" "$dir/new.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS
+	"$mk" "$dir/new-ack.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack
+else
+	trap 'rm -f "$out" "$out.j" "$out.err"' EXIT INT TERM
+fi
+
+# one run of one program, its JSON lines tagged "impl class round" into $out
+tag() { # impl round file class...
+	i=$1 r=$2 f=$3
+	shift 3
+	while [ $# -gt 0 ] && read -r line; do
+		echo "$i $1 $r $line"
+		shift
+	done <"$f" >>"$out"
+}
+run() { # impl round
+	impl=$1 round=$2
+	case $impl in
+	katran) set -- taskset -c "$CPU" "$B/tests/katran_bench" --obj "$KATRAN_OBJ" ;;
+	*) set -- taskset -c "$CPU" "$B/anyedge" bench ;;
+	esac
+	"$@" --config tests/bench.yaml --repeat "$REPEAT" --pcap "$dir/nonvip.pcap" \
+		--pcap "$dir/hit.pcap" --pcap "$dir/hit6.pcap" >"$out.j" 2>>"$out.err" || true
+	tag "$impl" "$round" "$out.j" nonvip hit hit6
+	# the first ACKs right after their SYNs, on the maps the SYNs left
+	"$@" --config tests/bench.yaml --repeat 1 --pcap "$dir/new.pcap" \
+		--pcap "$dir/new-ack.pcap" >"$out.j" 2>>"$out.err" || true
+	tag "$impl" "$round" "$out.j" syn ack
+}
+
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	# alternate which program goes first, so neither always meets the other's leftovers
+	if [ $((r % 2)) -eq 1 ]; then
+		run katran "$r" >>"$out"
+		run anyedge "$r" >>"$out"
+	else
+		run anyedge "$r" >>"$out"
+		run katran "$r" >>"$out"
+	fi
+	r=$((r + 1))
+done
+
+python3 - "$out" "$ROUNDS" "$out.err" <<'EOF'
+import json, sys
+
+rows = {}
+for line in open(sys.argv[1]):
+    impl, cls, rnd, js = line.split(" ", 3)
+    rows.setdefault((impl, cls), {})[int(rnd)] = json.loads(js)
+bad = []
+for (impl, cls), by_round in rows.items():
+    for rnd, d in by_round.items():
+        want = "PASS" if cls == "nonvip" else "TX"
+        if d["actions"][want] != d["runs"]:
+            bad.append("%s %s round %d: %d of %d runs %s" % (impl, cls, rnd, d["actions"][want], d["runs"], want))
+        if impl == "katran" and cls != "nonvip" and d.get("checked") != d["runs"]:
+            bad.append("katran %s round %d: %s of %d runs steered to a real" % (cls, rnd, d.get("checked"), d["runs"]))
+rounds = int(sys.argv[2])
+for impl in ("katran", "anyedge"):
+    for cls in ("nonvip", "hit", "hit6", "syn", "ack"):
+        if len(rows.get((impl, cls), {})) != rounds:
+            bad.append("%s %s: %d of %d rounds ran" % (impl, cls, len(rows.get((impl, cls), {})), rounds))
+if bad:
+    print("Katran comparison FAILED, a program did not do the work being timed:")
+    for b in bad:
+        print("  " + b)
+    errs = [l for l in open(sys.argv[3]) if "eh_frame" not in l and not l.startswith("katran: /")]
+    sys.stdout.writelines("  | " + l for l in errs[-10:])
+    sys.exit(1)
+
+net = lambda d: d["iqm_ns"] - d["floor_iqm_ns"]
+def best(impl, cls):
+    return min(net(d) for d in rows[(impl, cls)].values())
+def best_new(impl):
+    syn, ack = rows[(impl, "syn")], rows[(impl, "ack")]
+    r = min(syn, key=lambda r: net(syn[r]) + net(ack[r]))
+    return net(syn[r]), net(ack[r])
+
+conf = [l.strip() for l in open(sys.argv[3]) if l.startswith("katran: /")]
+if conf:
+    print("Katran as configured: " + conf[0][len("katran: "):])
+ks, ka = best_new("katran")
+as_, aa = best_new("anyedge")
+table = [
+    ("non-VIP pass", best("katran", "nonvip"), best("anyedge", "nonvip"), 0.5),
+    ("established IPv4 (ACK, hit)", best("katran", "hit"), best("anyedge", "hit"), 0.5),
+    ("established IPv6 (ACK, hit)", best("katran", "hit6"), best("anyedge", "hit6"), 0.5),
+    ("new flow: SYN, never seen", ks, as_, None),
+    ("  its first ACK, after the SYN", ka, aa, None),
+    ("new flow: SYN + first ACK", ks + ka, as_ + aa, 0.75),
+]
+print("%-32s %10s %10s %7s %8s" % ("class (net IQM, ns)", "Katran", "anyedge", "ratio", "target"))
+missed = []
+for name, k, a, target in table:
+    ratio = a / k if k > 0 else float("inf")
+    mark = ""
+    if target is not None:
+        mark = "<= %.2f" % target
+        if ratio > target:
+            mark += " MISSED"
+            missed.append(name.strip())
+    print("%-32s %10.1f %10.1f %7.2f %8s" % (name, k, a, ratio, mark))
+print("targets: %d of 4 met%s" % (4 - len(missed), "" if not missed else " (missed: " + "; ".join(missed) + ")"))
+EOF
