@@ -164,8 +164,16 @@ static void arm_timer(struct speaker *s, uint64_t now_ms)
 static void fleet_hold(struct speaker *s, size_t v, bool *serve, bool edge_healthy)
 {
 	struct speaker_vip *sv = &s->v[v];
-	bool held = !*serve && edge_healthy && sv->gated && !sv->may_withdraw && !s->drain &&
-		    sv->a.state == ANNOUNCE_ANNOUNCED;
+	bool held;
+
+	/* The fleet's word answers one hold: spent once the VIP serves again or is withdrawn.
+	 * Kept, it let the next loss of every region withdraw unasked while this edge was still
+	 * on the fleet's list, and another edge leave that list counting on this one.
+	 */
+	if (*serve || sv->a.state != ANNOUNCE_ANNOUNCED)
+		sv->may_withdraw = false;
+	held = !*serve && edge_healthy && sv->gated && !sv->may_withdraw && !s->drain &&
+	       sv->a.state == ANNOUNCE_ANNOUNCED;
 
 	if (held && !sv->held)
 		pr_warn("bgp: %s kept announced although no region is up: asking the fleet\n",

@@ -22,7 +22,7 @@ struct speaker_vip {
 	char why[ANNOUNCE_TEXT_MAX]; /* the last decision's text, for readers */
 	/* fleet: (never the last to withdraw) a withdrawal for health waits for the fleet's word */
 	bool gated; /* the fleet decides this VIP's withdrawals for health */
-	bool may_withdraw; /* its word: other members announce it */
+	bool may_withdraw; /* its word for the hold in progress: other members announce it */
 	bool held; /* kept announced although no region is up: the fleet said no */
 	char held_why[ANNOUNCE_TEXT_MAX];
 };
