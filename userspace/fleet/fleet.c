@@ -220,6 +220,7 @@ int fleet_set_policy(struct fleet *f, const struct policy *p)
 int fleet_new(const struct policy *p, struct fleet **out)
 {
 	const struct policy_fleet *pf = &p->fleet;
+	const char *test;
 	struct fleet *f;
 	size_t i;
 	int err;
@@ -242,6 +243,11 @@ int fleet_new(const struct policy *p, struct fleet **out)
 	f->ttl_ms = pf->report_ttl_ms;
 	f->promote_after_ms = pf->promote_after_ms;
 	f->min_announcing = pf->min_announcing;
+	test = getenv("ANYEDGE_TEST_SWAP_DELAY_MS");
+	if (test) /* at most 10 s: the worker sleeps through it */
+		f->test_swap_delay_ms = (uint32_t)strtoul(test, NULL, 10);
+	if (f->test_swap_delay_ms > 10000)
+		f->test_swap_delay_ms = 10000;
 	f->n_members = pf->n_members;
 	for (i = 0; i < pf->n_members; i++)
 		snprintf(f->members[i].name, sizeof(f->members[i].name), "%s", pf->members[i]);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fleet_impl.h"
 #include "log.h"
@@ -113,10 +114,34 @@ static int set_swap(struct fleet *f, const char *vip, const struct ann_set *s, b
 		.key = key, .mod_revision = s->mod, .value = val, .value_len = strlen(val)
 	};
 	err = etcd_cas(f->wc, &op, 1, &ok, &rev, NULL);
-	json_object_put(o);
+	/* both edges' swaps in their logs: a race is read from them */
 	if (err)
-		return err;
-	return ok ? 0 : 1;
+		pr_warn("fleet %s: vip %s: %s its announcers at revision %lld: not confirmed (%s)\n",
+			f->name, vip, join ? "joining" : "leaving", (long long)s->mod,
+			etcd_error(f->wc));
+	else if (ok)
+		pr_info("fleet %s: vip %s: %s its announcers at revision %lld: committed at %lld, "
+			"now %s\n",
+			f->name, vip, join ? "joined" : "left", (long long)s->mod, (long long)rev,
+			val);
+	else
+		pr_info("fleet %s: vip %s: %s its announcers at revision %lld: lost, another edge "
+			"swapped first\n",
+			f->name, vip, join ? "joining" : "leaving", (long long)s->mod);
+	json_object_put(o);
+	return err ? err : ok ? 0 : 1;
+}
+
+/* Tests only (ANYEDGE_TEST_SWAP_DELAY_MS): widen the window between the read and the swap that
+ * leaves, so edges that lose their regions close together all read the same revision and race.
+ */
+static void race_window(const struct fleet *f, const char *vip, const struct ann_set *s)
+{
+	if (!f->test_swap_delay_ms)
+		return;
+	pr_info("fleet %s: vip %s: test: leaving its announcers read at revision %lld in %u ms\n",
+		f->name, vip, (long long)s->mod, f->test_swap_delay_ms);
+	usleep(f->test_swap_delay_ms * 1000);
 }
 
 /* Under the lock: the answer for VIP vip, when the loop still asks. */
@@ -166,8 +191,10 @@ bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs)
 			err = set_swap(f, vip, &s, true);
 		else if (want == FLEET_ANN_OUT && in)
 			err = set_swap(f, vip, &s, false);
-		else if (want == FLEET_ANN_ASK && others >= f->min_announcing && in)
+		else if (want == FLEET_ANN_ASK && others >= f->min_announcing && in) {
+			race_window(f, vip, &s);
 			err = set_swap(f, vip, &s, false);
+		}
 		if (err > 0) {
 			done = false; /* another edge swapped first: read again, decide again */
 			continue;

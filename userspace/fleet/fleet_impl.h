@@ -50,6 +50,7 @@ struct fleet {
 	char ep_buf[POLICY_FLEET_MAX_ETCD][POLICY_PATH_MAX];
 	size_t n_eps;
 	uint32_t timeout_ms, ttl_ms, promote_after_ms, min_announcing;
+	uint32_t test_swap_delay_ms; /* ANYEDGE_TEST_SWAP_DELAY_MS: fleet_announce.c, tests only */
 	size_t n_members;
 	int efd;
 
