@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `anyedge fleet`: the daemon's GET /api/v1/fleet as tables (etcd, every member's report and
- * its age, every active-passive VIP's designation), or with --json as the daemon sent it.
+ * its age, every active-passive VIP's designation, every announced VIP's announcers), or with
+ * --json as the daemon sent it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,32 @@ static void print_serving(struct json_object *arr)
 	}
 }
 
+/* Per announced VIP: the edges etcd lists as announcing it, and this edge's hold, if any. */
+static void print_announcers(struct json_object *arr)
+{
+	struct json_object *v, *edges;
+	char list[512];
+	size_t i, k, off;
+
+	if (!arr || !json_object_array_length(arr))
+		return;
+	printf("\n%-16s %-8s %s\n", "VIP", "REVISION", "ANNOUNCERS (etcd)");
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		v = json_object_array_get_idx(arr, i);
+		edges = member(v, "edges");
+		off = 0;
+		list[0] = '\0';
+		for (k = 0; edges && k < json_object_array_length(edges) && off < sizeof(list); k++)
+			off += snprintf(
+				list + off, sizeof(list) - off, "%s%s", k ? "," : "",
+				json_object_get_string(json_object_array_get_idx(edges, k)));
+		printf("%-16s %-8s %s\n", cli_js(v, "vip"), cli_js(v, "revision"),
+		       off ? list : "-");
+		if (!cli_jnull(v, "held"))
+			printf("%-16s held here: %s\n", "", cli_js(v, "held"));
+	}
+}
+
 static int cmd_fleet(const struct cli_verb *verb, int argc, char **argv)
 {
 	struct json_object *etcd, *q;
@@ -133,6 +160,7 @@ static int cmd_fleet(const struct cli_verb *verb, int argc, char **argv)
 	       cli_js(q, "members"), cli_js(q, "majority"), cli_jb(q, "ok") ? "" : ": NO QUORUM");
 	print_members(member(r.json, "members"));
 	print_serving(member(r.json, "serving"));
+	print_announcers(member(r.json, "announcers"));
 	cli_reply_free(&r);
 	return CLI_OK;
 }
@@ -143,6 +171,6 @@ const struct cli_verb cli_verb_fleet = {
 	.spec = { .prog = "anyedge fleet",
 		  .args = CLI_API_ARGS,
 		  .summary = "The fleet: etcd, every member's report and age, each VIP's "
-			     "serving region and epoch.",
+			     "serving region and epoch, and its announcers.",
 		  .opts = { cli_api_opts } },
 };

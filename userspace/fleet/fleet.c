@@ -129,6 +129,15 @@ bool fleet_desig_take(struct fleet *f, const char *vip, const struct fleet_desig
 	return true;
 }
 
+void fleet_race_window(const struct fleet *f, const char *vip, const char *what, int64_t rev)
+{
+	if (!f->test_cas_delay_ms)
+		return;
+	pr_info("fleet %s: vip %s: test: %s read at revision %lld in %u ms\n", f->name, vip, what,
+		(long long)rev, f->test_cas_delay_ms);
+	usleep(f->test_cas_delay_ms * 1000);
+}
+
 void fleet_notify(struct fleet *f)
 {
 	const uint64_t one = 1;
@@ -184,6 +193,7 @@ static int policy_copy(struct fleet *f, const struct policy *loaded)
 				snprintf(nv[i].regions[nv[i].n_regions++], POLICY_NAME_MAX, "%s",
 					 p->regions[pv->regions[k]].name);
 		nv[i].auto_fleet = pv->auto_promote_fleet;
+		nv[i].announced = pv->has_announce;
 	}
 	pthread_mutex_lock(&f->lock);
 	/* designations known by VIP name carry over */
@@ -191,6 +201,7 @@ static int policy_copy(struct fleet *f, const struct policy *loaded)
 		old = fleet_vip_find(f, nv[i].name);
 		if (old) {
 			nv[i].d = old->d;
+			nv[i].ann = old->ann;
 			nv[i].want = old->want;
 			nv[i].may_withdraw = old->may_withdraw;
 			memcpy(nv[i].hold_why, old->hold_why, sizeof(nv[i].hold_why));
@@ -243,11 +254,11 @@ int fleet_new(const struct policy *p, struct fleet **out)
 	f->ttl_ms = pf->report_ttl_ms;
 	f->promote_after_ms = pf->promote_after_ms;
 	f->min_announcing = pf->min_announcing;
-	test = getenv("ANYEDGE_TEST_SWAP_DELAY_MS");
+	test = getenv("ANYEDGE_TEST_CAS_DELAY_MS");
 	if (test) /* at most 10 s: the worker sleeps through it */
-		f->test_swap_delay_ms = (uint32_t)strtoul(test, NULL, 10);
-	if (f->test_swap_delay_ms > 10000)
-		f->test_swap_delay_ms = 10000;
+		f->test_cas_delay_ms = (uint32_t)strtoul(test, NULL, 10);
+	if (f->test_cas_delay_ms > 10000)
+		f->test_cas_delay_ms = 10000;
 	f->n_members = pf->n_members;
 	for (i = 0; i < pf->n_members; i++)
 		snprintf(f->members[i].name, sizeof(f->members[i].name), "%s", pf->members[i]);
@@ -565,20 +576,23 @@ static void auto_promote(struct fleet *f, const struct etcd_kvs *kvs)
 		op = (struct etcd_cas){
 			.key = key, .mod_revision = mod, .value = val, .value_len = strlen(val)
 		};
+		fleet_race_window(f, p->vips[v].name, "auto-promoting", mod);
 		err = etcd_cas(f->wc, &op, 1, &ok, &rev, NULL);
 		json_object_put(o);
 		if (err || !ok) {
 			/* lost to another edge, or etcd failed: the next read shows which */
-			pr_debug("fleet %s: vip %s: auto-promotion not committed here (%s)\n",
-				 f->name, p->vips[v].name,
-				 err ? etcd_error(f->wc) : "lost the race");
+			pr_info("fleet %s: vip %s: auto-promotion read at revision %lld not committed "
+				"here (%s)\n",
+				f->name, p->vips[v].name, (long long)mod,
+				err ? etcd_error(f->wc) : "lost the race");
 			continue;
 		}
 		pr_warn("fleet %s: vip %s auto-promoted (auto_promote: fleet) from %s to %s at epoch "
-			"%lld: a majority of members see %s down for %.1f s and %s fit\n",
+			"%lld (read at %lld): a majority of members see %s down for %.1f s and %s "
+			"fit\n",
 			f->name, p->vips[v].name, p->regions[s].name, p->regions[t].name,
-			(long long)rev, p->regions[s].name, f->promote_after_ms / 1000.0,
-			p->regions[t].name);
+			(long long)rev, (long long)mod, p->regions[s].name,
+			f->promote_after_ms / 1000.0, p->regions[t].name);
 		memset(&d, 0, sizeof(d));
 		snprintf(d.region, sizeof(d.region), "%s", p->regions[t].name);
 		snprintf(d.from, sizeof(d.from), "%s", p->regions[s].name);

@@ -9,20 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fleet_impl.h"
 #include "log.h"
 
-#define ANN_MAX POLICY_FLEET_MAX_MEMBERS
-
-struct ann_set {
-	char edge[ANN_MAX][POLICY_NAME_MAX];
-	size_t n;
-	int64_t mod; /* 0: no record yet */
-};
-
-static void set_parse(const struct etcd_kv *kv, struct ann_set *s)
+static void set_parse(const struct etcd_kv *kv, struct fleet_ann_set *s)
 {
 	struct json_object *o = json_tokener_parse(kv->value), *arr, *e;
 	size_t i;
@@ -30,7 +21,8 @@ static void set_parse(const struct etcd_kv *kv, struct ann_set *s)
 	s->mod = kv->mod_revision;
 	if (o && json_object_object_get_ex(o, "edges", &arr) &&
 	    json_object_is_type(arr, json_type_array))
-		for (i = 0; i < json_object_array_length(arr) && s->n < ANN_MAX; i++) {
+		for (i = 0; i < json_object_array_length(arr) && s->n < POLICY_FLEET_MAX_MEMBERS;
+		     i++) {
 			e = json_object_array_get_idx(arr, i);
 			if (json_object_is_type(e, json_type_string))
 				snprintf(s->edge[s->n++], POLICY_NAME_MAX, "%s",
@@ -39,7 +31,7 @@ static void set_parse(const struct etcd_kv *kv, struct ann_set *s)
 	json_object_put(o);
 }
 
-static bool set_has(const struct ann_set *s, const char *edge)
+static bool set_has(const struct fleet_ann_set *s, const char *edge)
 {
 	size_t i;
 
@@ -70,7 +62,7 @@ static bool report_announces(const char *report, const char *vip)
 /* Members of the set other than us whose report is live (under its lease) in this read and
  * says they announce vip: one that withdrew and could not yet leave the set does not count.
  */
-static uint32_t others_live(const struct fleet *f, const char *vip, const struct ann_set *s,
+static uint32_t others_live(const struct fleet *f, const char *vip, const struct fleet_ann_set *s,
 			    const struct etcd_kvs *kvs)
 {
 	char key[FLEET_KEY_MAX];
@@ -91,7 +83,7 @@ static uint32_t others_live(const struct fleet *f, const char *vip, const struct
 }
 
 /* The set with us in (join) or out, swapped in against the revision read; 1 lost, 0, -errno. */
-static int set_swap(struct fleet *f, const char *vip, const struct ann_set *s, bool join)
+static int set_swap(struct fleet *f, const char *vip, const struct fleet_ann_set *s, bool join)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	char key[FLEET_KEY_MAX];
@@ -132,18 +124,6 @@ static int set_swap(struct fleet *f, const char *vip, const struct ann_set *s, b
 	return err ? err : ok ? 0 : 1;
 }
 
-/* Tests only (ANYEDGE_TEST_SWAP_DELAY_MS): widen the window between the read and the swap that
- * leaves, so edges that lose their regions close together all read the same revision and race.
- */
-static void race_window(const struct fleet *f, const char *vip, const struct ann_set *s)
-{
-	if (!f->test_swap_delay_ms)
-		return;
-	pr_info("fleet %s: vip %s: test: leaving its announcers read at revision %lld in %u ms\n",
-		f->name, vip, (long long)s->mod, f->test_swap_delay_ms);
-	usleep(f->test_swap_delay_ms * 1000);
-}
-
 /* Under the lock: the answer for VIP vip, when the loop still asks. */
 static void answer(struct fleet *f, const char *vip, bool may, const char *why)
 {
@@ -161,7 +141,8 @@ bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs)
 	char vip[POLICY_NAME_MAX], why[160];
 	const char *name;
 	enum fleet_ann want;
-	struct ann_set s;
+	struct fleet_ann_set s;
+	struct fleet_vip *fv;
 	bool done = true, in;
 	uint32_t others;
 	size_t v = 0, k;
@@ -184,6 +165,11 @@ bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs)
 			if (name && !strcmp(name, vip))
 				set_parse(&kvs->kv[k], &s);
 		}
+		pthread_mutex_lock(&f->lock);
+		fv = fleet_vip_find(f, vip);
+		if (fv) /* for GET /api/v1/fleet */
+			fv->ann = s;
+		pthread_mutex_unlock(&f->lock);
 		in = set_has(&s, f->edge);
 		others = others_live(f, vip, &s, kvs);
 		err = 0;
@@ -192,7 +178,7 @@ bool fleet_announcers(struct fleet *f, const struct etcd_kvs *kvs)
 		else if (want == FLEET_ANN_OUT && in)
 			err = set_swap(f, vip, &s, false);
 		else if (want == FLEET_ANN_ASK && others >= f->min_announcing && in) {
-			race_window(f, vip, &s);
+			fleet_race_window(f, vip, "leaving its announcers", s.mod);
 			err = set_swap(f, vip, &s, false);
 		}
 		if (err > 0) {

@@ -14,6 +14,13 @@
 #define FLEET_KEY_MAX 192
 #define FLEET_ROUND_MS 1000 /* lease keepalive, report and a full read: once a second */
 
+/* announcers/<vip>: the edges announcing a VIP, as last read (fleet_announce.c). */
+struct fleet_ann_set {
+	char edge[POLICY_FLEET_MAX_MEMBERS][POLICY_NAME_MAX];
+	size_t n;
+	int64_t mod; /* its mod_revision; 0: no record yet */
+};
+
 /* What the fleet needs of the policy, copied so the API's threads never touch the loop's. */
 struct fleet_vip {
 	char name[POLICY_NAME_MAX];
@@ -21,7 +28,9 @@ struct fleet_vip {
 	char regions[AE_MAX_VIP_REGIONS][POLICY_NAME_MAX];
 	size_t n_regions;
 	bool auto_fleet;
+	bool announced; /* has an announce: prefix, so announcers/<vip> */
 	struct fleet_desig d; /* as etcd last said */
+	struct fleet_ann_set ann; /* as the worker last read it */
 	enum fleet_ann want; /* the speaker's, from the loop */
 	bool may_withdraw; /* the worker's answer to ASK */
 	char hold_why[160];
@@ -50,7 +59,7 @@ struct fleet {
 	char ep_buf[POLICY_FLEET_MAX_ETCD][POLICY_PATH_MAX];
 	size_t n_eps;
 	uint32_t timeout_ms, ttl_ms, promote_after_ms, min_announcing;
-	uint32_t test_swap_delay_ms; /* ANYEDGE_TEST_SWAP_DELAY_MS: fleet_announce.c, tests only */
+	uint32_t test_cas_delay_ms; /* ANYEDGE_TEST_CAS_DELAY_MS: fleet_race_window, tests only */
 	size_t n_members;
 	int efd;
 
@@ -92,6 +101,11 @@ const char *fleet_key_name(const struct fleet *f, const char *kind, const char *
 int fleet_desig_parse(const struct etcd_kv *kv, struct fleet_desig *d);
 /* Under the lock: take d for VIP name when newer than what is known; true when it changed. */
 bool fleet_desig_take(struct fleet *f, const char *vip, const struct fleet_desig *d);
+/* Tests only (ANYEDGE_TEST_CAS_DELAY_MS): widen the window between a read and the
+ * compare-and-swap made on it (leaving a VIP's announcers, an auto-promotion), so edges that
+ * decide close together all read the same revision and race.
+ */
+void fleet_race_window(const struct fleet *f, const char *vip, const char *what, int64_t rev);
 /* Wake the loop: designations may have changed. */
 void fleet_notify(struct fleet *f);
 struct fleet_vip *fleet_vip_find(struct fleet *f, const char *name);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What GET /api/v1/fleet shows: etcd's health as this edge sees it, every configured member
- * with its report and the report's age (or that it has none: its lease expired), and every
- * active-passive VIP's designation with its epoch.
+ * with its report and the report's age (or that it has none: its lease expired), every
+ * active-passive VIP's designation with its epoch, and every announced VIP's announcers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +109,35 @@ static struct json_object *view_serving(struct fleet *f)
 	return arr;
 }
 
+/* Per announced VIP, the edges etcd lists as announcing it (never the last to withdraw) and
+ * why this edge keeps it announced when the fleet holds it.
+ */
+static struct json_object *view_announcers(struct fleet *f)
+{
+	struct json_object *arr = json_object_new_array(), *o, *edges;
+	const struct fleet_vip *v;
+	size_t i, k;
+
+	for (i = 0; i < f->n_vips; i++) {
+		v = &f->vips[i];
+		if (!v->announced)
+			continue;
+		o = json_object_new_object();
+		edges = json_object_new_array();
+		for (k = 0; k < v->ann.n; k++)
+			json_object_array_add(edges, json_object_new_string(v->ann.edge[k]));
+		json_object_object_add(o, "vip", json_object_new_string(v->name));
+		json_object_object_add(o, "edges", edges);
+		json_object_object_add(o, "revision", json_object_new_int64(v->ann.mod));
+		json_object_object_add(o, "held",
+				       v->want == FLEET_ANN_ASK && !v->may_withdraw ?
+					       json_object_new_string(v->hold_why) :
+					       NULL);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 /* Regions and backend addresses drained on every member. */
 static struct json_object *view_drains(struct fleet *f)
 {
@@ -136,6 +165,7 @@ struct json_object *fleet_view(struct fleet *f)
 	json_object_object_add(o, "quorum", q);
 	json_object_object_add(o, "members", view_members(f));
 	json_object_object_add(o, "serving", view_serving(f));
+	json_object_object_add(o, "announcers", view_announcers(f));
 	json_object_object_add(o, "drained", view_drains(f));
 	pthread_mutex_unlock(&f->lock);
 	return o;
