@@ -12,13 +12,17 @@
 #   - an edge cut off from etcd never promotes alone and catches up when it comes back;
 #   - an edge rebuilt (pins gone) while etcd is down serves the designation it applied last;
 #   - a drain asked of one edge with --fleet (a region, a backend) is applied by both;
-#   - auto_promote: fleet promotes once (one epoch) when a majority sees the region down;
+#   - auto_promote: fleet promotes once (one epoch) when a majority sees the region down, both
+#     edges racing to it: each holds its swap 1.5 s after its read (ANYEDGE_TEST_CAS_DELAY_MS,
+#     longer than a worker round), so both read the same designation and one swap loses;
 #   - nothing left behind (members killed by PID, data folder removed).
 set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 export LAB=fl$$ B
+# every compare-and-swap 1.5 s after its read: edges deciding within a round race (step 8)
+export ANYEDGE_TEST_CAS_DELAY_MS=1500
 S=/run/anyedge-lab/$LAB
 . tests/lib.sh
 . scripts/etcd-lab.sh
@@ -262,6 +266,11 @@ check "auto-promoted: both edges serve db from eu-west" wait_both eu-west 15
 sleep 2
 n=$(cat "$S/edged1.log" "$S/edged2.log" | grep -c "auto-promoted (auto_promote: fleet)")
 check "exactly one edge committed it ($n)" [ "$n" -eq 1 ]
+# both read the same designation (revision M) and swapped against it: the race was run
+m=$(cat "$S/edged1.log" "$S/edged2.log" | sed -n 's/.*vip db auto-promoted .*(read at \([0-9]*\)).*/\1/p')
+echo "committed on revision ${m:-?} read; lost: $(cat "$S/edged1.log" "$S/edged2.log" | grep -c "vip db: auto-promotion read at revision ${m:-none} not committed here (lost the race)")"
+check "the other edge read the same revision and lost its swap" sh -c \
+	"cat $S/edged1.log $S/edged2.log | grep -q 'vip db: auto-promotion read at revision ${m:-none} not committed here (lost the race)'"
 v1=$(ver)
 check "one epoch: the designation changed once ($v0 -> $v1)" [ "$v1" -eq $((v0 + 1)) ]
 set_state "READY 0 active" us1 us2
