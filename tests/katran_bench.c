@@ -51,6 +51,7 @@ static void describe(const struct katran_lb *lb, const char *obj)
 static int run_pcaps(struct katran_lb *lb, const struct opts *o)
 {
 	struct floor_bpf *floor;
+	uint64_t syn0, other0, syn, other;
 	struct frames fr = { 0 };
 	int i, err = 0;
 
@@ -60,8 +61,16 @@ static int run_pcaps(struct katran_lb *lb, const struct opts *o)
 	for (i = 0; i < o->n_pcaps && !err; i++) {
 		err = frames_read(o->pcaps[i], &fr);
 		if (!err)
+			err = katran_lb_lru_misses(lb, &syn0, &other0);
+		if (!err)
 			err = bench_run(lb->prog_fd, bpf_program__fd(floor->progs.floor_xdp), &fr,
 					(unsigned int)o->repeat, katran_lb_steered, lb);
+		if (!err)
+			err = katran_lb_lru_misses(lb, &syn, &other);
+		if (!err) /* for tests/katran_cmp.sh: a first ACK must hit what its SYN wrote */
+			fprintf(stderr, "katran: %s: LRU misses: %llu SYN, %llu other TCP\n",
+				o->pcaps[i], (unsigned long long)(syn - syn0),
+				(unsigned long long)(other - other0));
 		frames_free(&fr);
 	}
 	floor_bpf__destroy(floor);

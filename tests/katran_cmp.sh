@@ -87,6 +87,11 @@ for (impl, cls), by_round in rows.items():
             bad.append("%s %s round %d: %d of %d runs %s" % (impl, cls, rnd, d["actions"][want], d["runs"], want))
         if impl == "katran" and cls != "nonvip" and d.get("checked") != d["runs"]:
             bad.append("katran %s round %d: %s of %d runs steered to a real" % (cls, rnd, d.get("checked"), d["runs"]))
+# Katran's own counters: its first ACKs must hit the LRU entries their SYNs wrote (a miss would
+# mean a CPU change between the passes, or Katran's MAX_CONN_RATE skipping the writes)
+for l in open(sys.argv[3]):
+    if "new-ack.pcap: LRU misses:" in l and not l.rstrip().endswith(" 0 other TCP"):
+        bad.append("katran first ACKs missed its LRU: " + l.split("LRU misses: ")[1].strip())
 rounds = int(sys.argv[2])
 for impl in ("katran", "anyedge"):
     for cls in ("nonvip", "hit", "hit6", "syn", "ack"):

@@ -58,6 +58,11 @@ struct kt_ctl_value {
 	};
 };
 
+struct kt_lb_stats {
+	uint64_t v1, v2;
+};
+
+#define KT_LRU_MISS_CNTR 1 /* stats[MAX_VIPS + 1]: TCP LRU misses, v1 of SYNs, v2 of others */
 #define KT_RING_SIZE 65537 /* RING_SIZE and KatranConfig's chRingSize default */
 #define KT_F_IPV6 1 /* real_definition flag */
 #define KT_PROG "balancer_ingress"
@@ -272,6 +277,30 @@ int katran_lb_open(const char *path, const struct policy *p, uint64_t lru_size,
 		fprintf(stderr, "katran: %s\n", strerror(-err));
 		katran_lb_close(lb);
 	}
+	return err;
+}
+
+int katran_lb_lru_misses(struct katran_lb *lb, uint64_t *syn, uint64_t *other)
+{
+	struct kt_lb_stats *v;
+	struct bpf_map *m = bpf_object__find_map_by_name(lb->obj, "stats");
+	uint32_t key;
+	int i, err = 0;
+
+	if (!m || bpf_map__value_size(m) != sizeof(*v))
+		return -EPROTO;
+	key = bpf_map__max_entries(m) / 2 + KT_LRU_MISS_CNTR; /* STATS_MAP_SIZE is 2 x MAX_VIPS */
+	v = calloc((size_t)lb->n_cpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*syn = *other = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, v))
+		err = -errno;
+	for (i = 0; i < lb->n_cpus && !err; i++) {
+		*syn += v[i].v1;
+		*other += v[i].v2;
+	}
+	free(v);
 	return err;
 }
 

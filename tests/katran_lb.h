@@ -35,6 +35,12 @@ int katran_lb_open(const char *path, const struct policy *p, uint64_t lru_size,
 		   struct katran_lb *lb);
 void katran_lb_close(struct katran_lb *lb);
 
+/* Katran's own count of TCP LRU misses so far, summed over CPUs: of SYNs (new connections) and
+ * of other packets (a flow the LRU lost, or never got: over MAX_CONN_RATE new flows a second a
+ * CPU, Katran stops writing its LRU). 0 or -errno.
+ */
+int katran_lb_lru_misses(struct katran_lb *lb, uint64_t *syn, uint64_t *other);
+
 /* True when a run's verdict and frame are Katran steering a packet: XDP_TX, IPIP or IP6IP6 (or
  * IPv4 in IPv6) to one of the reals, towards the default router's MAC. arg is the katran_lb.
  */
