@@ -667,9 +667,9 @@ static void test_full_set_evicts(void **state)
 	assert_true(st.new_flows > 12); /* some came back after eviction */
 }
 
-/* Issue 16.2: SYNs take no way. A table of one set holds four established connections; a
- * thousand SYNs from spoofed sources later, and a ring change after them, all four keep their
- * backends.
+/* Issue 16.2: a SYN never evicts an established flow. A table of one set holds four
+ * established connections; a thousand SYNs from spoofed sources later (each finding no way it
+ * may take), and a ring change after them, all four keep their backends.
  */
 static void test_syn_flood_keeps_flows(void **state)
 {
@@ -790,6 +790,177 @@ static void test_syn_steers_afresh(void **state)
 	for (w = 0; w < n; w++)
 		mine += ntohs(ways[w].key.sport) >= 16000 && ntohs(ways[w].key.sport) < 16064;
 	assert_int_equal(mine, 64);
+}
+
+/* The way holding (src, sport), if the table has one: 1 and *out, else 0. */
+static int find_way(struct fix *f, const char *src, uint16_t sport, struct ae_flow *out)
+{
+	static struct ae_flow ways[8192];
+	uint8_t a[16] = { 0 };
+	size_t n, w;
+
+	assert_int_equal(inet_pton(strchr(src, ':') ? AF_INET6 : AF_INET, src, a), 1);
+	n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
+	for (w = 0; w < n; w++) {
+		if (ntohs(ways[w].key.sport) == sport && !memcmp(ways[w].key.src, a, 16)) {
+			*out = ways[w];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A SYN writes its way, embryonic; the connection's first ACK promotes it and keeps the SYN's
+ * backend, even when the ring changed between the two (the way holds the flow, not the ring).
+ */
+static void test_syn_way_embryonic_until_ack(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char syn[64][INET_ADDR_STR];
+	struct ae_flow way;
+	struct result r;
+	int i, moved = 0;
+
+	for (i = 0; i < 64; i++) {
+		s.sport = 17000 + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		strcpy(syn[i], r.backend);
+		assert_true(find_way(f, s.src, s.sport, &way));
+		assert_true(way.check & AE_FLOW_EMBRYONIC);
+	}
+	s.sport = 17000; /* without a ring change: a hit that promotes in place */
+	s.tcp_flags = 0x10;
+	run(f, &s, &r);
+	assert_string_equal(r.backend, syn[0]);
+	assert_true(find_way(f, s.src, s.sport, &way));
+	assert_false(way.check & AE_FLOW_EMBRYONIC);
+	add_eu_backend(f);
+	for (i = 1; i < 64; i++) {
+		s.sport = 17000 + i;
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_string_equal(r.backend, syn[i]);
+		assert_true(find_way(f, s.src, s.sport, &way));
+		assert_false(way.check & AE_FLOW_EMBRYONIC);
+		s.tcp_flags =
+			0x02; /* a new connection on the same 5-tuple: the new ring's choice */
+		run(f, &s, &r);
+		moved += strcmp(r.backend, syn[i]) != 0;
+		assert_true(find_way(f, s.src, s.sport, &way));
+		assert_true(way.check & AE_FLOW_EMBRYONIC);
+	}
+	assert_true(moved > 5); /* the ring changed for some: their ACKs followed the way */
+}
+
+/* A table of one set, three connections established: every SYN after them may take only the
+ * fourth way (empty, then embryonic), and the one a SYN found no way for is written by its ACK.
+ */
+static void test_syn_takes_only_embryonic_ways(void **state)
+{
+	struct fix *f = *state;
+	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char src[INET_ADDR_STR], syn[INET_ADDR_STR];
+	struct ae_flow way;
+	struct result r;
+	int i;
+
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
+	reapply(f);
+	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
+		s.sport = 18000 + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+	}
+	s.tcp_flags = 0x02;
+	for (i = 0; i < 200; i++) {
+		snprintf(src, sizeof(src), "198.18.1.%d", i + 1);
+		s.src = src;
+		s.sport = 18100 + i;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_true(find_way(f, src, s.sport, &way)); /* the SYN before it gave it up */
+		assert_true(way.check & AE_FLOW_EMBRYONIC);
+	}
+	s.src = "203.0.113.200";
+	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
+		assert_true(find_way(f, s.src, 18000 + i, &way));
+		assert_false(way.check & AE_FLOW_EMBRYONIC);
+	}
+	/* the fourth promoted too: the set is all established, and a SYN now writes nothing */
+	s.src = src;
+	s.tcp_flags = 0x10;
+	run(f, &s, &r);
+	s.src = "198.18.2.1";
+	s.sport = 18400;
+	s.tcp_flags = 0x02;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	strcpy(syn, r.backend);
+	assert_false(find_way(f, s.src, s.sport, &way));
+	s.tcp_flags = 0x10; /* its ACK misses, takes a way, and is steered by the same ring */
+	run(f, &s, &r);
+	assert_string_equal(r.backend, syn);
+	assert_true(find_way(f, s.src, s.sport, &way));
+	assert_false(way.check & AE_FLOW_EMBRYONIC);
+}
+
+/* A packet past the handshake that misses (an ACK whose SYN's way was taken, a UDP flow's
+ * first) evicts an embryonic way before an established one. A table of one set, three
+ * connections established, the fourth way embryonic in each round.
+ */
+static void test_miss_prefers_embryonic(void **state)
+{
+	struct fix *f = *state;
+	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	struct ae_flow way;
+	struct result r;
+	int i, k;
+
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
+	reapply(f);
+	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
+		s.sport = 19000 + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+	}
+	/* a random victim would be an established way 3 times in 4 */
+	for (k = 0; k < 40; k++) {
+		s.sport = 19100 + k;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		assert_true(find_way(f, s.src, s.sport, &way));
+		s.sport = 19500 + k; /* an ACK never seen */
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_true(find_way(f, s.src, s.sport, &way));
+		assert_false(way.check & AE_FLOW_EMBRYONIC);
+		assert_false(find_way(f, s.src, 19100 + k, &way));
+		for (i = 0; i < AE_FLOW_WAYS - 1; i++)
+			assert_true(find_way(f, s.src, 19000 + i, &way));
+		s.tcp_flags = 0x02; /* its port reused: the way is embryonic again */
+		run(f, &s, &r);
+		assert_true(find_way(f, s.src, s.sport, &way));
+		assert_true(way.check & AE_FLOW_EMBRYONIC);
+	}
+	s.proto = IPPROTO_UDP; /* a UDP flow's first packet: the same choice */
+	s.sport = 19999;
+	run(f, &s, &r);
+	assert_int_equal(r.action, XDP_TX);
+	assert_false(find_way(f, s.src, 19500 + k - 1, &way));
+	for (i = 0; i < AE_FLOW_WAYS - 1; i++)
+		assert_true(find_way(f, s.src, 19000 + i, &way));
 }
 
 static void test_counters(void **state)
@@ -1321,8 +1492,9 @@ static void test_icmp_error_to_backend(void **state)
 	const char *clients[] = { "203.0.113.200", "2001:db8:c0::7" };
 	const char *vips[] = { "192.0.2.1", "2001:db8:ff::1" };
 	uint8_t in[PKT_MAX];
-	char est[INET_ADDR_STR], syn[INET_ADDR_STR];
+	char est[INET_ADDR_STR], icmp_to[16][INET_ADDR_STR];
 	static struct ae_flow ways[8192];
+	struct ae_flow way;
 	struct pkt_spec s;
 	struct result r;
 	size_t len, n, k, i;
@@ -1358,23 +1530,34 @@ static void test_icmp_error_to_backend(void **state)
 			run(f, &s, &r);
 			moved += strcmp(r.backend, est) != 0;
 		}
-		/* flow absent: the ring's choice, as its SYN gets; no way written */
+		/* flow absent: the ring's choice, as its SYN gets (asked after: a SYN writes its
+		 * way); no way written
+		 */
 		n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
 		for (i = 0; i < 16; i++) {
-			s = tcp4(clients[k], vips[k], 6000 + i, 443);
-			s.tcp_flags = 0x02;
-			run(f, &s, &r);
-			strcpy(syn, r.backend);
 			len = icmp_error(k ? "2001:db8:99::1" : "198.18.0.1", vips[k], clients[k],
 					 443, 6000 + i, type, 1400, 8, in);
 			run_frame(f, in, len, &r);
 			assert_int_equal(r.action, XDP_TX);
-			assert_string_equal(r.backend, syn);
+			strcpy(icmp_to[i], r.backend);
 		}
 		assert_int_equal(flow_ways(f, ways, sizeof(ways) / sizeof(ways[0])), n);
+		for (i = 0; i < 16; i++) {
+			s = tcp4(clients[k], vips[k], 6000 + i, 443);
+			s.tcp_flags = 0x02;
+			run(f, &s, &r);
+			assert_string_equal(r.backend, icmp_to[i]);
+			/* now embryonic: an error about it is none of its traffic, no promotion */
+			len = icmp_error(k ? "2001:db8:99::1" : "198.18.0.1", vips[k], clients[k],
+					 443, 6000 + i, type, 1400, 8, in);
+			run_frame(f, in, len, &r);
+			assert_string_equal(r.backend, icmp_to[i]);
+			assert_true(find_way(f, clients[k], 6000 + i, &way));
+			assert_true(way.check & AE_FLOW_EMBRYONIC);
+		}
 	}
 	assert_true(moved > 0); /* the table, not the ring, decided for some */
-	assert_int_equal(reason_count(f, AE_TX_ICMP_STEERED), 64);
+	assert_int_equal(reason_count(f, AE_TX_ICMP_STEERED), 96);
 }
 
 /* Issue 16.1: a quote cut short, a quote of no VIP's reply, an echo request: the edge's stack
@@ -1580,6 +1763,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_steers_afresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_way_embryonic_until_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_takes_only_embryonic_ways, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_miss_prefers_embryonic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),

@@ -123,7 +123,12 @@ static __always_inline int to_backend(struct xdp_md *ctx, struct pkt *p, __u32 l
 	/* once: a flow written now must carry the epoch whose state it was checked against */
 	epoch = cfg->epoch;
 	/* established, and nothing it was steered by changed since: straight to the tunnel */
-	if (f && f->check == flow_check(f, p->hash, epoch)) {
+	if (f && (f->check & ~AE_FLOW_EMBRYONIC) == flow_check(f, p->hash, epoch)) {
+		/* the connection's first packet after its SYN: past the handshake, its way is
+		 * kept from now on (a store on the line just read, once per connection)
+		 */
+		if ((f->check & AE_FLOW_EMBRYONIC) && !p->icmp)
+			f->check &= ~AE_FLOW_EMBRYONIC;
 		__builtin_memcpy(way_b.addr, f->addr, 16);
 		way_b.family = f->family;
 		b = &way_b;

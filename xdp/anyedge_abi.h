@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 6
+#define AE_ABI_VERSION 7
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -179,18 +179,28 @@ struct ae_flow_key {
  * address), so an established flow costs one line. Every CPU reads every set (a flow that moves
  * between CPUs keeps its backend) and writes without a lock; `check` binds the way's fields to
  * the flow and to the epoch they were checked under, so a way from an older epoch, or torn by
- * two writers, is checked again before it is trusted. A full set gives up a random way.
- * Measured here, all of this costs less than one lookup in an LRU hash map (README,
- * "Benchmarks").
+ * two writers, is checked again before it is trusted. Measured here, all of this costs less
+ * than one lookup in an LRU hash map (README, "Benchmarks").
+ *
+ * A SYN's way is embryonic until the connection's next packet: a SYN takes an empty or
+ * embryonic way and never evicts a flow that has seen more than its handshake, so a flood of
+ * spoofed SYNs churns only the handshakes. Any other new flow takes an empty way, else an
+ * embryonic one, else a random one.
  */
 #define AE_FLOW_WAYS 4
+
+/* In ae_flow.check, outside what it binds: the state steers no packet, so a torn or lost one
+ * costs at most one way's protection, and the first ACK promotes its way with one aligned
+ * store of the word it has just checked (readers see the old word or the new, both valid).
+ */
+#define AE_FLOW_EMBRYONIC 1U
 struct ae_flow {
 	struct ae_flow_key key; /* all zero: an empty way (a real key has a family) */
 	__u8 addr[16]; /* the backend's address */
 	__u8 family; /* the backend's family */
 	__u8 vip; /* VIP id the flow was steered for */
 	__u16 backend; /* backend id */
-	__u32 check;
+	__u32 check; /* bits 1..31 bind the fields above; bit 0: AE_FLOW_EMBRYONIC */
 };
 
 _Static_assert(sizeof(struct ae_flow) == 64, "a way is one cache line");

@@ -18,7 +18,8 @@ static __always_inline struct ae_flow_set *flow_set(__u32 hash)
 }
 
 /* The way's fields, the flow they belong to (its fold hash) and the epoch they were checked
- * under, bound in one word: each step is a bijection of its input word.
+ * under, bound in one word: each step is a bijection of its input word. Bit 0 is left clear
+ * for the way's state (AE_FLOW_EMBRYONIC).
  */
 static __always_inline __u32 flow_check(const struct ae_flow *f, __u32 hash, __u32 epoch)
 {
@@ -26,7 +27,7 @@ static __always_inline __u32 flow_check(const struct ae_flow *f, __u32 hash, __u
 	__u32 h = ae_mix(hash ^ epoch, f->family | (__u32)f->vip << 8 | (__u32)f->backend << 16);
 
 	h = ae_mix(h, a[0] ^ a[1]);
-	return ae_mix(h, a[2] ^ a[3]);
+	return ae_mix(h, a[2] ^ a[3]) & ~AE_FLOW_EMBRYONIC;
 }
 
 static __always_inline int flow_key_eq(const struct ae_flow_key *a, const struct ae_flow_key *b)
@@ -47,29 +48,40 @@ static __always_inline struct ae_flow *flow_find(struct ae_flow_set *s, const st
 	return 0;
 }
 
-/* Where a new flow goes: an empty way, else a random one (its flow, if it comes back, is steered
- * afresh: to the same backend while the ring is unchanged).
+/* Where a flow without a way goes: an empty way, else an embryonic one, else (never for a SYN:
+ * NULL) a random one. An evicted flow that comes back is steered afresh: to the same backend
+ * while the ring is unchanged. The scan starts at a way the flow's hash picks (its high bits:
+ * the low ones picked the set), so a flood's SYNs spread over a set's embryonic ways and a
+ * real handshake's way outlives more of them.
  */
-static __always_inline struct ae_flow *flow_victim(struct ae_flow_set *s)
+static __always_inline struct ae_flow *flow_victim(struct ae_flow_set *s, __u32 hash, int syn)
 {
-	int i;
+	__u32 i, w, young = AE_FLOW_WAYS; /* an index: the verifier takes no select of pointers */
 
 #pragma unroll
-	for (i = 0; i < AE_FLOW_WAYS; i++)
-		if (!s->way[i].key.family)
-			return &s->way[i];
-	return &s->way[bpf_get_prandom_u32() % AE_FLOW_WAYS];
+	for (i = 0; i < AE_FLOW_WAYS; i++) {
+		w = (i + (hash >> 30)) % AE_FLOW_WAYS;
+		if (!s->way[w].key.family)
+			return &s->way[w];
+		if (young == AE_FLOW_WAYS && (s->way[w].check & AE_FLOW_EMBRYONIC))
+			young = w;
+	}
+	if (young < AE_FLOW_WAYS)
+		return &s->way[young];
+	return syn ? 0 : &s->way[bpf_get_prandom_u32() % AE_FLOW_WAYS];
 }
 
+/* state: AE_FLOW_EMBRYONIC for a SYN's way, else 0 */
 static __always_inline void flow_store(struct ae_flow *f, const struct pkt *p, __u32 epoch,
-				       const struct ae_backend *b, __u32 backend, __u32 vip)
+				       const struct ae_backend *b, __u32 backend, __u32 vip,
+				       __u32 state)
 {
 	f->key = p->flow;
 	__builtin_memcpy(f->addr, b->addr, 16);
 	f->family = b->family;
 	f->vip = vip;
 	f->backend = backend;
-	f->check = flow_check(f, p->hash, epoch);
+	f->check = flow_check(f, p->hash, epoch) | state;
 }
 
 #endif /* ANYEDGE_FLOWS_H */

@@ -96,7 +96,8 @@ static __always_inline struct ae_backend *flow_backend(const struct ae_vip *vip,
 
 /* A new flow, or one whose backend can no longer hold it: AE_CONTINUE with *out set, or a
  * verdict with *reason set. f is the flow's way when it has one (never for a SYN: see the
- * caller), set its set; the flow is (re)written with the epoch the packet started under.
+ * caller), set its set; the flow is (re)written with the epoch the packet started under, as
+ * embryonic for a SYN.
  */
 static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct ae_flow *f,
 				 struct ae_flow_set *set, const struct ae_config *cfg, __u32 epoch,
@@ -110,7 +111,9 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		/* checked under an older epoch (or torn): its backend may still hold it */
 		b = flow_backend(v->info, f->backend);
 		if (b) {
-			flow_store(f, p, epoch, b, f->backend, v->id);
+			/* an ICMP error is none of the flow's own traffic: it promotes nothing */
+			flow_store(f, p, epoch, b, f->backend, v->id,
+				   p->icmp ? f->check & AE_FLOW_EMBRYONIC : 0);
 			*out = b;
 			return AE_CONTINUE;
 		}
@@ -133,16 +136,17 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		return XDP_DROP;
 	}
 	/* The way this flow will take, chosen just before the ring is read: a SYN's set is read
-	 * only now (see the caller), and its read and the ring's then wait together. A SYN
-	 * takes no way of its own: anyone can send a million from spoofed sources, and each
-	 * would evict some established flow. The connection's first packet after it (its ACK)
-	 * writes the way, to the backend the ring still names. Only a SYN of a 5-tuple the
-	 * table remembers rewrites that way (port reuse: one way per 5-tuple).
+	 * only now (see the caller), and its read and the ring's then wait together. A SYN of
+	 * a 5-tuple the table remembers rewrites that way (port reuse: one way per 5-tuple);
+	 * else it may find no way it is allowed to take (anyedge_abi.h), and its first ACK
+	 * misses and writes one. An ICMP error takes no way: a flood of them is as cheap.
 	 */
-	if (!f && set && p->syn)
-		f = flow_find(set, &p->flow);
-	else if (!f && set && !p->icmp) /* nor an ICMP error: a flood of them is as cheap */
-		f = flow_victim(set);
+	if (!f && set && !p->icmp) {
+		if (p->syn)
+			f = flow_find(set, &p->flow);
+		if (!f)
+			f = flow_victim(set, p->hash, p->syn);
+	}
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	id = bpf_map_lookup_elem(ring, &idx);
 	b = id ? bpf_map_lookup_elem(&backends, id) : 0;
@@ -151,7 +155,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		return XDP_DROP;
 	}
 	if (f)
-		flow_store(f, p, epoch, b, *id, v->id);
+		flow_store(f, p, epoch, b, *id, v->id, p->syn ? AE_FLOW_EMBRYONIC : 0);
 	/* a connection counts once, at its SYN; its first ACK only writes the way */
 	*new_flow = (p->syn || p->flow.proto != IPPROTO_TCP) && !p->icmp;
 	*out = b;
