@@ -156,7 +156,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 	}
 	if (f)
 		flow_store(f, p, epoch, b, *id, v->id, p->syn ? AE_FLOW_EMBRYONIC : 0);
-	/* a connection counts once, at its SYN; its first ACK only writes the way */
+	/* a connection counts once, at its SYN; not again when its first ACK writes a way */
 	*new_flow = (p->syn || p->flow.proto != IPPROTO_TCP) && !p->icmp;
 	*out = b;
 	return AE_CONTINUE;
