@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: per-packet cost of the steering program, beside the floor (an XDP_PASS-only
 # program timed the same way, interleaved, in the same run). Packet classes:
-#   non-VIP pass | VIP new flow (a SYN: steered by the ring, writes nothing; the connection's
-#   first ACK: miss + flow write; UDP: miss + write) | VIP established flow (an ACK: hit) |
-#   IPv6 VIP hit
+#   non-VIP pass | VIP new flow (a SYN: steered by the ring, writes its way, embryonic; the
+#   connection's first ACK: a hit that promotes the way; UDP: miss + write) | VIP established
+#   flow (an ACK: hit) | IPv6 VIP hit
 # Machines here are shared and noisy: compare figures from one run, not across runs.
 set -eu
 B=${B:-build}
@@ -53,14 +53,15 @@ print("%-28s %10.1f %10.1f %10.1f %12.1f %10.1f" % (sys.argv[1], d["ns_per_packe
 # kernel clock steps by ~10 ns here, so the median moves in 10 ns steps and the IQM does not
 printf '%-28s %10s %10s %10s %12s %10s\n' "class" "ns/packet" "floor ns" "net ns" "net median" "net IQM"
 run "non-VIP pass" "$REPEAT" "$tmp/nonvip.pcap"
-# each of FLOWS distinct flows runs once: every run is a miss that inserts its flow
+# each of FLOWS distinct flows runs once: every run is a miss that writes its flow's way
 run "VIP new flow (SYN)" 1 "$tmp/new.pcap"
 # the same path with 64 flows in turn, each SYN steered afresh: their sets and ring entries stay in
 # cache, so this is the steering logic without the two random reads into large memory (a set of
 # the table, an entry of the ring) that a never-seen flow makes
 run "  same, 64 flows in turn" 1 "$tmp/new-hot.pcap"
-# timed right after the SYNs, on the flow table they left
-run "  its first ACK" 1 "$tmp/new.pcap" "$tmp/new-ack.pcap"
+# timed right after the SYNs, on the flow table they left: each a hit on a set not read since
+# its SYN wrote it
+run "  its first ACK (hit)" 1 "$tmp/new.pcap" "$tmp/new-ack.pcap"
 run "VIP new flow (UDP, no SYN)" 1 "$tmp/new-udp.pcap"
 run "VIP established (ACK, hit)" "$REPEAT" "$tmp/hit.pcap"
 run "IPv6 VIP established (hit)" "$REPEAT" "$tmp/hit6.pcap"
