@@ -3,28 +3,33 @@
 # Live frames (`make bench`): the per-packet cost of the steering program as it runs on frames
 # arriving on a veth, with warm caches, beside a floor that only sends each frame back (XDP_TX).
 #
-# Two namespaces joined by a veth pair, both made here and removed at the end. The receiver's
-# end runs the program under test in driver mode; the sender's end runs the sink (veth hands
+# Two namespaces joined by a veth pair per program, made here and removed at the end. The
+# receiver's end runs the program in driver mode; the sender's end runs the sink (veth hands
 # XDP_TX'd frames only to a peer with an XDP program), which counts what comes back and how much
 # of it is tunnelled. The sender (tests/live_xdp.c, AF_PACKET past the qdisc) is pinned to one
 # CPU; veth runs the receiver's NAPI on the sending CPU, so everything runs on that core. The
 # cost is the program's own run time from the kernel's run-time stats (on only while a sender
 # runs), divided by its runs: the sender, veth and the stack are outside it.
 #
-# Classes: established IPv4 and IPv6 (64 flows of ACKs sent in turn: each flow's first frame
-# writes its way, every later one hits) and non-VIP (passed to the stack). Programs, interleaved
-# in every round: the floor, anyedge (tests/bench.yaml through tests/edge_attach) and, when
-# KATRAN_OBJ names Katran's object and $B/tests/katran_bench exists, Katran configured the same
-# way. Each figure is the median over rounds of (program - floor) in the same round. Every
-# measurement is checked: steered classes must come back tunnelled, non-VIP must not come back.
+# Classes: established IPv4 and IPv6 (LIVE_FLOWS flows of ACKs sent in turn: each flow's first
+# frame writes its way, every later one hits), the same for IPv4 with LIVE_MANY flows (their lines
+# and pages no longer all stay in cache and TLB), and non-VIP (passed to the stack). Programs: the
+# floor, anyedge (tests/bench.yaml through tests/edge_attach) and, when KATRAN_OBJ names Katran's
+# object and $B/tests/katran_bench exists, Katran configured from the same policy. A round sends
+# each class to each program in turn, the first program moving on each round; a figure is the
+# median over rounds of (program - floor) in the same round. Every measurement is checked:
+# steered classes must come back tunnelled, non-VIP must not come back, or the bench fails.
 #
-# LIVE_ROUNDS (5), LIVE_SECONDS per measurement (2), LIVE_CPU (the last), LIVE_POLICY.
+# LIVE_ROUNDS (8), LIVE_SECONDS per measurement (1), LIVE_CPU (the last), LIVE_POLICY,
+# LIVE_FLOWS (64), LIVE_MANY (4096).
 set -u
 B=${B:-build}
-ROUNDS=${LIVE_ROUNDS:-5}
-SECS=${LIVE_SECONDS:-2}
+ROUNDS=${LIVE_ROUNDS:-8}
+SECS=${LIVE_SECONDS:-1}
 CPU=${LIVE_CPU:-$(($(nproc) - 1))}
 POLICY=${LIVE_POLICY:-tests/bench.yaml}
+FLOWS=${LIVE_FLOWS:-64}
+MANY=${LIVE_MANY:-4096}
 LIVE=$B/tests/live_xdp
 KATRAN=$B/tests/katran_bench
 
@@ -38,7 +43,6 @@ done
 
 P=lv$$
 NS_S=$P-s NS_R=$P-r
-DEV_S=${P}s DEV_R=${P}r
 tmp=$(mktemp -d /tmp/anyedge-live.XXXXXX)
 kpid=""
 cleanup() {
@@ -55,20 +59,6 @@ trap 'exit 1' INT TERM
 
 in_r() { nsenter --net=/run/netns/$NS_R "$@"; }
 
-ip netns add "$NS_S" && ip netns add "$NS_R" &&
-	ip link add "$DEV_S" netns "$NS_S" type veth peer name "$DEV_R" netns "$NS_R" || exit 1
-# no IPv6 on either end: its own frames (MLD, router solicitations) would reach the program and
-# the sink beside the benchmark's
-for n in "$NS_S:$DEV_S" "$NS_R:$DEV_R"; do
-	ip netns exec "${n%%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.disable_ipv6=1" &&
-		ip -n "${n%%:*}" link set "${n#*:}" up || exit 1
-done
-
-mk=$B/tests/mkpcap
-"$mk" "$tmp/est4.pcap" src=203.0.113.200,count=64,flows=64,flags=ack &&
-	"$mk" "$tmp/est6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=64,flows=64,flags=ack &&
-	"$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16 || exit 1
-
 progs="floor anyedge"
 if [ -z "${KATRAN_OBJ:-}" ]; then
 	katran_skip="KATRAN_OBJ is not set"
@@ -81,18 +71,35 @@ else
 	progs="$progs katran"
 fi
 
-# the id of the XDP program attached to the receiver's end
-prog_id() {
-	ip -n "$NS_R" -j link show dev "$DEV_R" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])'
-}
+# One veth pair per program, ${P}s<prog> in the sender's namespace to ${P}r<prog> in the
+# receiver's, every program attached for the whole run: switching programs is switching pairs,
+# so each round measures them seconds apart, without reloading.
+ip netns add "$NS_S" && ip netns add "$NS_R" || exit 1
+dev_s() { echo "${P}s$1" | cut -c1-15; }
+dev_r() { echo "${P}r$1" | cut -c1-15; }
+for p in $progs; do
+	ip link add "$(dev_s "$p")" netns "$NS_S" type veth peer name "$(dev_r "$p")" \
+		netns "$NS_R" || exit 1
+	# no IPv6 on either end: its own frames (MLD, router solicitations) would reach the
+	# program and the sink beside the benchmark's
+	for n in "$NS_S:$(dev_s "$p")" "$NS_R:$(dev_r "$p")"; do
+		ip netns exec "${n%%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.disable_ipv6=1" &&
+			ip -n "${n%%:*}" link set "${n#*:}" up || exit 1
+	done
+done
 
-attach() { # prog
+mk=$B/tests/mkpcap
+"$mk" "$tmp/est4.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack &&
+	"$mk" "$tmp/est6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=$FLOWS,flows=$FLOWS,flags=ack &&
+	"$mk" "$tmp/many4.pcap" src=203.0.113.200,count=$MANY,flows=$MANY,flags=ack &&
+	"$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16 || exit 1
+
+attach() { # prog dev
 	case $1 in
-	floor) in_r "$LIVE" floor --dev "$DEV_R" ;;
-	anyedge) in_r "$B/tests/edge_attach" --config "$POLICY" --dev "$DEV_R" ;;
+	floor) in_r "$LIVE" floor --dev "$2" ;;
+	anyedge) in_r "$B/tests/edge_attach" --config "$POLICY" --dev "$2" ;;
 	katran)
-		in_r "$KATRAN" --attach "$DEV_R" >"$tmp/katran.out" 2>&1 &
+		in_r "$KATRAN" --config "$POLICY" --attach "$2" >"$tmp/katran.out" 2>&1 &
 		kpid=$!
 		i=0
 		while ! grep -q '^ready' "$tmp/katran.out"; do
@@ -108,36 +115,35 @@ attach() { # prog
 	esac
 }
 
-detach() { # prog
-	if [ "$1" = katran ] && [ -n "$kpid" ]; then
-		kill "$kpid" 2>/dev/null
-		wait "$kpid" 2>/dev/null
-		kpid=""
-	fi
-	ip -n "$NS_R" link set dev "$DEV_R" xdp off
-}
+ids=""
+for p in $progs; do
+	attach "$p" "$(dev_r "$p")" || exit 1
+	id=$(ip -n "$NS_R" -j link show dev "$(dev_r "$p")" | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])') || exit 1
+	ids="${ids:+$ids }$p:$id"
+done
 
-echo "live frames: $ROUNDS rounds of ${SECS} s per class and program, sender and receive on CPU $CPU"
+echo "live frames: $ROUNDS rounds of ${SECS} s per class and program, sender and receiving NAPI on CPU $CPU"
 [ -n "$katran_skip" ] && echo "Katran comparison skipped: $katran_skip"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	for p in $progs; do
-		attach "$p" || exit 1
-		id=$(prog_id) || exit 1
-		for c in est4 est6 nonvip; do
+	for c in est4 est6 many4 nonvip; do
+		for pi in $ids; do
+			p=${pi%%:*}
 			m=$(taskset -c "$CPU" nsenter --net=/run/netns/$NS_S "$LIVE" send \
-				--dev "$DEV_S" --pcap "$tmp/$c.pcap" --prog "$id" --seconds "$SECS") ||
-				exit 1
+				--dev "$(dev_s "$p")" --pcap "$tmp/$c.pcap" --prog "${pi#*:}" \
+				--seconds "$SECS") || exit 1
 			printf '{"round": %d, "prog": "%s", "class": "%s", "m": %s}\n' \
 				"$r" "$p" "$c" "$m" >>"$tmp/raw"
 		done
-		detach "$p"
 	done
+	# the next round starts with the next program: none is always measured first
+	ids="${ids#* } ${ids%% *}"
 	r=$((r + 1))
 done
 [ -n "${LIVE_RAW:-}" ] && cp "$tmp/raw" "$LIVE_RAW"
 
-python3 - "$tmp/raw" <<'EOF'
+python3 - "$tmp/raw" "$MANY" <<'EOF'
 import json, statistics, sys
 
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -166,7 +172,7 @@ def net(p, c):
                              for r in rounds)
 
 names = [("est4", "established IPv4 (ACK, hit)"), ("est6", "established IPv6 (ACK, hit)"),
-         ("nonvip", "non-VIP (pass)")]
+         ("many4", "  IPv4, %d flows" % int(sys.argv[2])), ("nonvip", "non-VIP (pass)")]
 print("program run time per packet, ns over the floor, median of %d rounds" % len(rounds))
 head = "%-30s %10s" % ("class", "floor ns")
 for p in progs:
@@ -182,6 +188,11 @@ for c, name in names:
     if "katran" in progs:
         k = net("katran", c)
         line += " %8.2f" % (net("anyedge", c) / k) if k > 0 else " %8s" % "-"
+        each = [(by[(r, "anyedge", c)]["ns_per_run"] - by[(r, "floor", c)]["ns_per_run"]) /
+                (by[(r, "katran", c)]["ns_per_run"] - by[(r, "floor", c)]["ns_per_run"])
+                for r in rounds
+                if by[(r, "katran", c)]["ns_per_run"] > by[(r, "floor", c)]["ns_per_run"]]
+        line += "  (rounds %.2f-%.2f)" % (min(each), max(each)) if each else ""
     print(line)
 if "katran" in progs:
     for c, name in names[:2]:

@@ -31,15 +31,16 @@ else
 	bad "live harness runs with anyedge and the floor"
 	cat "$tmp/out"
 fi
-check "it reports established IPv4, IPv6 and non-VIP" \
+check "it reports established IPv4, IPv6, IPv4 with many flows and non-VIP" \
 	sh -c "grep -q '^established IPv4' $tmp/out && grep -q '^established IPv6' $tmp/out &&
+		grep -q '^  IPv4, 4096 flows' $tmp/out &&
 		grep -q '^non-VIP' $tmp/out"
 check "it says why Katran was skipped" grep -q '^Katran comparison skipped: KATRAN_OBJ' "$tmp/out"
 # the raw figures behind it: frames sent, tunnelled back by anyedge, none of the non-VIP back
 check "anyedge tunnelled the established frames back to the sender" python3 - "$tmp/raw" <<'PY'
 import json, sys
 rows = {(d["prog"], d["class"]): d["m"] for d in map(json.loads, open(sys.argv[1]))}
-ok = all(rows[("anyedge", c)]["tunnelled"] > 1000 for c in ("est4", "est6"))
+ok = all(rows[("anyedge", c)]["tunnelled"] > 1000 for c in ("est4", "est6", "many4"))
 ok = ok and rows[("anyedge", "nonvip")]["runs"] > 1000 and rows[("anyedge", "nonvip")]["returned"] == 0
 ok = ok and rows[("floor", "est4")]["returned"] > 1000 and rows[("floor", "est4")]["tunnelled"] == 0
 sys.exit(0 if ok else 1)
