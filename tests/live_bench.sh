@@ -15,9 +15,10 @@
 # frame writes its way, every later one hits), the same for IPv4 with LIVE_MANY flows (their lines
 # and pages no longer all stay in cache and TLB), and non-VIP (passed to the stack). Programs: the
 # floor, anyedge (tests/bench.yaml through tests/edge_attach) and, when KATRAN_OBJ names Katran's
-# object and $B/tests/katran_bench exists, Katran configured from the same policy. A round sends
-# each class to each program in turn, the first program moving on each round; a figure is the
-# median over rounds of (program - floor) in the same round. Every measurement is checked:
+# object and $B/tests/katran_bench exists, Katran configured from the same policy. In a round, each
+# class goes to the programs in turns of 50 ms until each had LIVE_SECONDS, so every program
+# shares whatever else the machine does in that time; a figure is the median over rounds of
+# (program - floor) in the same round. Every measurement is checked:
 # steered classes must come back tunnelled, non-VIP must not come back, or the bench fails.
 #
 # LIVE_ROUNDS (8), LIVE_SECONDS per measurement (1), LIVE_CPU (the last), LIVE_POLICY,
@@ -72,8 +73,7 @@ else
 fi
 
 # One veth pair per program, ${P}s<prog> in the sender's namespace to ${P}r<prog> in the
-# receiver's, every program attached for the whole run: switching programs is switching pairs,
-# so each round measures them seconds apart, without reloading.
+# receiver's, every program attached for the whole run: switching programs is switching pairs.
 ip netns add "$NS_S" && ip netns add "$NS_R" || exit 1
 dev_s() { echo "${P}s$1" | cut -c1-15; }
 dev_r() { echo "${P}r$1" | cut -c1-15; }
@@ -128,14 +128,19 @@ echo "live frames: $ROUNDS rounds of ${SECS} s per class and program, sender and
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	for c in est4 est6 many4 nonvip; do
+		lanes=""
 		for pi in $ids; do
-			p=${pi%%:*}
-			m=$(taskset -c "$CPU" nsenter --net=/run/netns/$NS_S "$LIVE" send \
-				--dev "$(dev_s "$p")" --pcap "$tmp/$c.pcap" --prog "${pi#*:}" \
-				--seconds "$SECS") || exit 1
-			printf '{"round": %d, "prog": "%s", "class": "%s", "m": %s}\n' \
-				"$r" "$p" "$c" "$m" >>"$tmp/raw"
+			lanes="$lanes $(dev_s "${pi%%:*}"):${pi#*:}"
 		done
+		# shellcheck disable=SC2086 # one word per lane
+		taskset -c "$CPU" nsenter --net=/run/netns/$NS_S "$LIVE" send \
+			--pcap "$tmp/$c.pcap" --seconds "$SECS" $lanes >"$tmp/m" || exit 1
+		set -- $ids
+		while read -r m; do
+			printf '{"round": %d, "prog": "%s", "class": "%s", "m": %s}\n' \
+				"$r" "${1%%:*}" "$c" "$m" >>"$tmp/raw"
+			shift
+		done <"$tmp/m"
 	done
 	# the next round starts with the next program: none is always measured first
 	ids="${ids#* } ${ids%% *}"
