@@ -50,24 +50,25 @@ static __always_inline struct ae_flow *flow_find(struct ae_flow_set *s, const st
 
 /* Where a flow without a way goes: an empty way, else an embryonic one, else (never for a SYN:
  * NULL) a random one. An evicted flow that comes back is steered afresh: to the same backend
- * while the ring is unchanged. The scan starts at a way the flow's hash picks (its high bits:
- * the low ones picked the set), so a flood's SYNs spread over a set's embryonic ways and a
- * real handshake's way outlives more of them.
+ * while the ring is unchanged. Empty ways fill from the first, where flow_find looks first; the
+ * embryonic way is sought from one the flow's hash picks (its high bits: the low ones picked
+ * the set), so a flood's SYNs spread over a set's embryonic ways and a real handshake's way
+ * outlives more of them.
  */
 static __always_inline struct ae_flow *flow_victim(struct ae_flow_set *s, __u32 hash, int syn)
 {
-	__u32 i, w, young = AE_FLOW_WAYS; /* an index: the verifier takes no select of pointers */
+	__u32 i, w;
 
+#pragma unroll
+	for (i = 0; i < AE_FLOW_WAYS; i++)
+		if (!s->way[i].key.family)
+			return &s->way[i];
 #pragma unroll
 	for (i = 0; i < AE_FLOW_WAYS; i++) {
 		w = (i + (hash >> 30)) % AE_FLOW_WAYS;
-		if (!s->way[w].key.family)
+		if (s->way[w].check & AE_FLOW_EMBRYONIC)
 			return &s->way[w];
-		if (young == AE_FLOW_WAYS && (s->way[w].check & AE_FLOW_EMBRYONIC))
-			young = w;
 	}
-	if (young < AE_FLOW_WAYS)
-		return &s->way[young];
 	return syn ? 0 : &s->way[bpf_get_prandom_u32() % AE_FLOW_WAYS];
 }
 
