@@ -855,29 +855,41 @@ static void test_syn_way_embryonic_until_ack(void **state)
 	assert_true(moved > 5); /* the ring changed for some: their ACKs followed the way */
 }
 
-/* A table of one set, three connections established: every SYN after them may take only the
- * fourth way (empty, then embryonic), and the one a SYN found no way for is written by its ACK.
+/* A flow table of one set (four ways), with n connections from 203.0.113.200 established in it
+ * (SYN, then ACK) from port sport on.
  */
-static void test_syn_takes_only_embryonic_ways(void **state)
+static void one_set_established(struct fix *f, uint16_t sport, int n)
 {
-	struct fix *f = *state;
 	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
-	char src[INET_ADDR_STR], syn[INET_ADDR_STR];
-	struct ae_flow way;
 	struct result r;
 	int i;
 
 	dp_close(f->dp);
 	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
 	reapply(f);
-	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
-		s.sport = 18000 + i;
+	for (i = 0; i < n; i++) {
+		s.sport = sport + i;
 		s.tcp_flags = 0x02;
 		run(f, &s, &r);
 		s.tcp_flags = 0x10;
 		run(f, &s, &r);
 	}
+}
+
+/* A table of one set, three connections established: every SYN after them may take only the
+ * fourth way (empty, then embryonic), and the one a SYN found no way for is written by its ACK.
+ */
+static void test_syn_takes_only_embryonic_ways(void **state)
+{
+	struct fix *f = *state;
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	char src[INET_ADDR_STR], syn[INET_ADDR_STR];
+	struct ae_flow way;
+	struct result r;
+	int i;
+
+	one_set_established(f, 18000, AE_FLOW_WAYS - 1);
 	s.tcp_flags = 0x02;
 	for (i = 0; i < 200; i++) {
 		snprintf(src, sizeof(src), "198.18.1.%d", i + 1);
@@ -918,22 +930,12 @@ static void test_syn_takes_only_embryonic_ways(void **state)
 static void test_miss_prefers_embryonic(void **state)
 {
 	struct fix *f = *state;
-	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	struct ae_flow way;
 	struct result r;
 	int i, k;
 
-	dp_close(f->dp);
-	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
-	reapply(f);
-	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
-		s.sport = 19000 + i;
-		s.tcp_flags = 0x02;
-		run(f, &s, &r);
-		s.tcp_flags = 0x10;
-		run(f, &s, &r);
-	}
+	one_set_established(f, 19000, AE_FLOW_WAYS - 1);
 	/* a random victim would be an established way 3 times in 4 */
 	for (k = 0; k < 40; k++) {
 		s.sport = 19100 + k;
