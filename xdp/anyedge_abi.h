@@ -194,6 +194,7 @@ struct ae_flow_key {
  * store of the word it has just checked (readers see the old word or the new, both valid).
  */
 #define AE_FLOW_EMBRYONIC 1U
+
 struct ae_flow {
 	struct ae_flow_key key; /* all zero: an empty way (a real key has a family) */
 	__u8 addr[16]; /* the backend's address */
