@@ -29,8 +29,8 @@ if [ -z "$dir" ]; then
 	"$mk" "$dir/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16
 	"$mk" "$dir/hit.pcap" src=203.0.113.200,count=16,flags=ack
 	"$mk" "$dir/hit6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=16,flags=ack
-	"$mk" "$dir/new.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS
-	"$mk" "$dir/new-ack.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack
+	"$mk" "$dir/new.pcap" "src=203.0.113.200,count=$FLOWS,flows=$FLOWS"
+	"$mk" "$dir/new-ack.pcap" "src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack"
 else
 	trap 'rm -f "$out" "$out.j" "$out.err"' EXIT INT TERM
 fi
