@@ -8,7 +8,7 @@ PKGS="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libyaml-dev liburcu-dev libnl-3-dev libnl-route-3-dev libpcap-dev libcmocka-dev libjson-c-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev python3-prometheus-client
 debhelper dpkg-dev fakeroot
-bird2 iproute2 ethtool clang-format python3 curl systemd etcd-server etcd-client
+bird2 iproute2 ethtool procps util-linux clang-format python3 curl systemd etcd-server etcd-client
 libclang-rt-14-dev"
 
 missing=""
