@@ -3,10 +3,11 @@
 # anyedge beside Katran in one sitting (issue 16 §3), called by tests/bench.sh: the same captures,
 # the same timing (one BPF_PROG_TEST_RUN a packet, interleaved with the XDP_PASS floor), the two
 # programs alternating in ROUNDS rounds; each figure is the round with the lowest net IQM (for a
-# new flow, the lowest SYN + first ACK). KATRAN_OBJ is Katran's balancer object, built outside
-# this repository as README "Benchmarks" says; tests/katran_bench configures it as Katran's
-# userspace would. Both run pinned to one CPU: Katran's LRUs are per CPU, and a first ACK timed
-# on another CPU than its SYN would miss the entry the SYN wrote.
+# new flow, the lowest SYN + first ACK), and beside the ratio of those, each round's own ratio
+# (median, range) shows how much the machine moved. KATRAN_OBJ is Katran's balancer object,
+# built outside this repository as README "Benchmarks" says; tests/katran_bench configures it
+# as Katran's userspace would. Both run pinned to one CPU: Katran's LRUs are per CPU, and a
+# first ACK timed on another CPU than its SYN would miss the entry the SYN wrote.
 # Usage: katran_cmp.sh [DIR]  (DIR: the captures tests/bench.sh wrote; made here if absent)
 set -eu
 B=${B:-build}
@@ -116,26 +117,37 @@ def best_new(impl):
 conf = [l.strip() for l in open(sys.argv[3]) if l.startswith("katran: /")]
 if conf:
     print("Katran as configured: " + conf[0][len("katran: "):])
+def per_round(cls):
+    k, a = rows[("katran", cls)], rows[("anyedge", cls)]
+    return [net(a[r]) / net(k[r]) for r in sorted(k) if net(k[r]) > 0]
+def per_round_new():
+    k = {r: net(rows[("katran", "syn")][r]) + net(rows[("katran", "ack")][r]) for r in rows[("katran", "syn")]}
+    a = {r: net(rows[("anyedge", "syn")][r]) + net(rows[("anyedge", "ack")][r]) for r in rows[("anyedge", "syn")]}
+    return [a[r] / k[r] for r in sorted(k) if k[r] > 0]
+
 ks, ka = best_new("katran")
 as_, aa = best_new("anyedge")
 table = [
-    ("non-VIP pass", best("katran", "nonvip"), best("anyedge", "nonvip"), 0.5),
-    ("established IPv4 (ACK, hit)", best("katran", "hit"), best("anyedge", "hit"), 0.5),
-    ("established IPv6 (ACK, hit)", best("katran", "hit6"), best("anyedge", "hit6"), 0.5),
-    ("new flow: SYN, never seen", ks, as_, None),
-    ("  its first ACK, after the SYN", ka, aa, None),
-    ("new flow: SYN + first ACK", ks + ka, as_ + aa, 0.75),
+    ("non-VIP pass", best("katran", "nonvip"), best("anyedge", "nonvip"), 0.5, per_round("nonvip")),
+    ("established IPv4 (ACK, hit)", best("katran", "hit"), best("anyedge", "hit"), 0.5, per_round("hit")),
+    ("established IPv6 (ACK, hit)", best("katran", "hit6"), best("anyedge", "hit6"), 0.5, per_round("hit6")),
+    ("new flow: SYN, never seen", ks, as_, None, per_round("syn")),
+    ("  its first ACK, after the SYN", ka, aa, None, per_round("ack")),
+    ("new flow: SYN + first ACK", ks + ka, as_ + aa, 0.75, per_round_new()),
 ]
-print("%-32s %10s %10s %7s %8s" % ("class (net IQM, ns)", "Katran", "anyedge", "ratio", "target"))
+# ratio: of the best rounds; rounds: each round's own ratio, median and range (the noise)
+print("%-32s %8s %8s %6s %-16s %s" % ("class (net IQM, ns)", "Katran", "anyedge", "ratio", "rounds", "target"))
 missed = []
-for name, k, a, target in table:
+for name, k, a, target, rr in table:
     ratio = a / k if k > 0 else float("inf")
+    rr.sort()
+    spread = "%.2f (%.2f-%.2f)" % (rr[len(rr) // 2], rr[0], rr[-1]) if rr else "-"
     mark = ""
     if target is not None:
         mark = "<= %.2f" % target
         if ratio > target:
             mark += " MISSED"
             missed.append(name.strip())
-    print("%-32s %10.1f %10.1f %7.2f %8s" % (name, k, a, ratio, mark))
+    print("%-32s %8.1f %8.1f %6.2f %-16s %s" % (name, k, a, ratio, spread, mark))
 print("targets: %d of 4 met%s" % (4 - len(missed), "" if not missed else " (missed: " + "; ".join(missed) + ")"))
 EOF
