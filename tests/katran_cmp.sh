@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # anyedge beside Katran in one sitting (issue 16 §3), called by tests/bench.sh: the same captures,
 # the same timing (one BPF_PROG_TEST_RUN a packet, interleaved with the XDP_PASS floor), the two
-# programs alternating in ROUNDS rounds; each figure is the round with the lowest net IQM (for a
-# new flow, the lowest SYN + first ACK), and beside the ratio of those, each round's own ratio
-# (median, range) shows how much the machine moved. KATRAN_OBJ is Katran's balancer object,
-# built outside this repository as README "Benchmarks" says; tests/katran_bench configures it
-# as Katran's userspace would. Both run pinned to one CPU: Katran's LRUs are per CPU, and a
-# first ACK timed on another CPU than its SYN would miss the entry the SYN wrote.
+# programs alternating in ROUNDS rounds. Each program's figure is its round with the lowest net
+# IQM (for a new flow, the lowest SYN + first ACK); the ratio is the median of each round's own
+# ratio, its range beside it showing how far the shared machine moved the comparison.
+# KATRAN_OBJ is Katran's balancer object, built outside this repository as README "Benchmarks"
+# says; tests/katran_bench configures it as Katran's userspace would. Both run pinned to one
+# CPU: Katran's LRUs are per CPU, and a first ACK timed on another CPU than its SYN would miss
+# the entry the SYN wrote.
 # Usage: katran_cmp.sh [DIR]  (DIR: the captures tests/bench.sh wrote; made here if absent)
 set -eu
 B=${B:-build}
@@ -135,19 +136,21 @@ table = [
     ("  its first ACK, after the SYN", ka, aa, None, per_round("ack")),
     ("new flow: SYN + first ACK", ks + ka, as_ + aa, 0.75, per_round_new()),
 ]
-# ratio: of the best rounds; rounds: each round's own ratio, median and range (the noise)
-print("%-32s %8s %8s %6s %-16s %s" % ("class (net IQM, ns)", "Katran", "anyedge", "ratio", "rounds", "target"))
+# ns: each program's least disturbed round; ratio: the median of the rounds' own ratios, each
+# round timing the two programs seconds apart (two best rounds may be minutes apart), with range
+print("%-32s %8s %8s %6s %-11s %s" % ("class (net IQM, ns)", "Katran", "anyedge", "ratio", "rounds",
+                                      "target"))
 missed = []
 for name, k, a, target, rr in table:
-    ratio = a / k if k > 0 else float("inf")
     rr.sort()
-    spread = "%.2f (%.2f-%.2f)" % (rr[len(rr) // 2], rr[0], rr[-1]) if rr else "-"
+    ratio = rr[len(rr) // 2] if rr else float("inf")
+    spread = "%.2f-%.2f" % (rr[0], rr[-1]) if rr else "-"
     mark = ""
     if target is not None:
         mark = "<= %.2f" % target
         if ratio > target:
             mark += " MISSED"
             missed.append(name.strip())
-    print("%-32s %8.1f %8.1f %6.2f %-16s %s" % (name, k, a, ratio, spread, mark))
+    print("%-32s %8.1f %8.1f %6.2f %-11s %s" % (name, k, a, ratio, spread, mark))
 print("targets: %d of 4 met%s" % (4 - len(missed), "" if not missed else " (missed: " + "; ".join(missed) + ")"))
 EOF
