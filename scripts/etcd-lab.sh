@@ -125,3 +125,10 @@ etcd_lab_up() {
 	for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo || return 1; done
 	etcd_up
 }
+# etcd_lab_down: the lab and its cluster gone (an EXIT trap); KEEP_LOGS=DIR keeps the edges' and
+# members' logs there first
+etcd_lab_down() {
+	[ -n "${KEEP_LOGS:-}" ] && cp "$S"/edged*.log "$ETCD_DIR"/m*.log "$KEEP_LOGS" 2>/dev/null
+	stop_lab
+	etcd_down
+}

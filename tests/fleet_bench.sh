@@ -20,11 +20,7 @@ require ethtool nsenter curl python3 etcd etcdctl
 N=${FLEET_PROMOTIONS:-100}
 
 etcd_lab fleet-bench
-cleanup() {
-	stop_lab
-	etcd_down
-}
-trap cleanup EXIT
+trap etcd_lab_down EXIT
 trap 'exit 1' INT TERM
 
 api() { # N curl-args...: edge N's API, body on stdout

@@ -30,12 +30,7 @@ require ethtool nsenter curl python3 etcd etcdctl
 
 etcd_lab fleet
 
-cleanup() {
-	[ -n "${KEEP_LOGS:-}" ] && cp "$S"/edged*.log "$ETCD_DIR"/m*.log "$KEEP_LOGS" 2>/dev/null
-	stop_lab
-	etcd_down
-}
-trap cleanup EXIT
+trap etcd_lab_down EXIT
 trap 'exit 1' INT TERM
 
 # api N [curl args...] PATH: edge N's API; the HTTP status on stdout, the body in $S/bodyN

@@ -26,12 +26,7 @@ require bird birdc ethtool nsenter curl python3 etcd etcdctl
 
 etcd_lab fleet
 
-cleanup() {
-	[ -n "${KEEP_LOGS:-}" ] && cp "$S"/edged*.log "$ETCD_DIR"/m*.log "$KEEP_LOGS" 2>/dev/null
-	stop_lab
-	etcd_down
-}
-trap cleanup EXIT
+trap etcd_lab_down EXIT
 trap 'exit 1' INT TERM
 
 web_up() { [ "$(upstream_has 192.0.2.1/32)" = present ]; } # upstream_has: lab-lib.sh
