@@ -125,6 +125,12 @@ etcd_lab_up() {
 	for h in $ETCD_HOSTS; do ip -n "$ETCD_NS" addr add "$h/32" dev lo || return 1; done
 	etcd_up
 }
+# etcd_lab_fleet: the fleet: section of a lab edge's policy (the lab's cluster, both edges its
+# members), without timing keys: the caller appends its own after it
+etcd_lab_fleet() {
+	printf 'fleet:\n  etcd: [%s, %s, %s]\n  name: %s\n  members: [%s-edge1, %s-edge2]\n' \
+		"$(etcd_url 1)" "$(etcd_url 2)" "$(etcd_url 3)" "$LAB" "$LAB" "$LAB"
+}
 # etcd_lab_down: the lab and its cluster gone (an EXIT trap); KEEP_LOGS=DIR keeps the edges' and
 # members' logs there first
 etcd_lab_down() {

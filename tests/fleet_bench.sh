@@ -56,12 +56,7 @@ for l in lines:
                 out.append("    regions: [us-east, eu-west, ap-south]")
 open(p, "w").write("\n".join(out))
 PY
-	cat >>"$S/edge$n.yaml" <<EOF2
-fleet:
-  etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)]
-  name: $LAB
-  members: [$LAB-edge1, $LAB-edge2]
-EOF2
+	etcd_lab_fleet >>"$S/edge$n.yaml"
 	"$ANYEDGE" check "$S/edge$n.yaml" >/dev/null || { "$ANYEDGE" check "$S/edge$n.yaml"; exit 1; }
 	start_edged "$n"
 done

@@ -65,11 +65,11 @@ wait_both() {
 	done
 	return 1
 }
-# wait_fleet N PYTHON-EXPR SECONDS: edge N's GET /api/v1/fleet satisfies it
-wait_fleet() {
+# wait_api N PATH PYTHON-EXPR SECONDS: edge N's GET PATH answers 200 and satisfies the expression
+wait_api() {
 	i=0
-	while [ $i -lt $(($3 * 5)) ]; do
-		[ "$(api "$1" "$(url "$1" /api/v1/fleet)")" = 200 ] && has "$1" "$2" && return 0
+	while [ $i -lt $(($4 * 5)) ]; do
+		[ "$(api "$1" "$(url "$1" "$2")")" = 200 ] && has "$1" "$3" && return 0
 		sleep 0.2
 		i=$((i + 1))
 	done
@@ -85,23 +85,18 @@ for n in 1 2; do
 	# db may also move to ap-south here, so two promotions can conflict
 	sed -i -e 's/    regions: \[us-east, eu-west\]$/    regions: [us-east, eu-west, ap-south]/' \
 		-e 's/    primary: us-east$/    primary: us-east\n    auto_promote: fleet/' "$S/edge$n.yaml"
-	cat >>"$S/edge$n.yaml" <<EOF
-fleet:
-  etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)]
-  name: $LAB
-  members: [$LAB-edge1, $LAB-edge2]
-  report_ttl: 3s
-  request_timeout: 1s
-  promote_after: 2s
-EOF
+	{
+		etcd_lab_fleet
+		printf '  report_ttl: 3s\n  request_timeout: 1s\n  promote_after: 2s\n'
+	} >>"$S/edge$n.yaml"
 	start_edged "$n"
 done
 check "edge1's policy with fleet: is valid" "$ANYEDGE" check "$S/edge1.yaml"
 
 # 1. reports under a lease
 all_live="j['quorum']['ok'] and all(m['live'] and m['age_seconds'] < 5 for m in j['members']) and all(r['up'] for m in j['members'] for r in m['report']['regions'].values())"
-check "edge1 sees both members live, all regions up" wait_fleet 1 "$all_live" 20
-check "edge2 too" wait_fleet 2 "$all_live" 5
+check "edge1 sees both members live, all regions up" wait_api 1 /api/v1/fleet "$all_live" 20
+check "edge2 too" wait_api 2 /api/v1/fleet "$all_live" 5
 check "reports carry regions, lag, announcements, policy hash" has 2 \
 	"all('replica_lag_seconds' in m['report']['regions']['eu-west'] and 'announcing' in m['report'] and len(m['report']['policy_hash'])==16 for m in j['members'])"
 check "anyedge fleet --json shows both members" sh -c \
@@ -155,32 +150,22 @@ check "both edges serve db from the winner, $win" wait_both "$win" 3
 check "etcd says $win too" [ "$(etcd_db)" = "$win" ]
 
 # 3b. a drain for the whole fleet: asked of one edge, applied by both
-# wait_state N PYTHON-EXPR SECONDS: edge N's /api/v1/state satisfies it
-wait_state() {
-	i=0
-	while [ $i -lt $(($3 * 5)) ]; do
-		[ "$(api "$1" "$(url "$1" /api/v1/state)")" = 200 ] && has "$1" "$2" && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
-}
 eu_drained="all(b['drained'] for b in j['backends'] if b['region']=='eu-west')"
 eu_undrained="not any(b['drained'] for b in j['backends'])"
 check "anyedge drain --fleet eu-west on edge1" \
 	ip netns exec "$LAB-e1" "$ANYEDGE" drain --fleet eu-west --api "$(url 1 '')" --token-file "$S/edge1.token"
-check "edge1 drains eu-west's backends" wait_state 1 "$eu_drained" 3
-check "edge2 too" wait_state 2 "$eu_drained" 3
+check "edge1 drains eu-west's backends" wait_api 1 /api/v1/state "$eu_drained" 3
+check "edge2 too" wait_api 2 /api/v1/state "$eu_drained" 3
 check "anyedge undrain --fleet eu-west on edge2" \
 	ip netns exec "$LAB-e2" "$ANYEDGE" undrain --fleet eu-west --api "$(url 2 '')" --token-file "$S/edge2.token"
-check "edge1 undrains them" wait_state 1 "$eu_undrained" 3
-check "edge2 too" wait_state 2 "$eu_undrained" 3
+check "edge1 undrains them" wait_api 1 /api/v1/state "$eu_undrained" 3
+check "edge2 too" wait_api 2 /api/v1/state "$eu_undrained" 3
 check "anyedge drain --fleet 198.51.100.11 (a backend) on edge2" \
 	ip netns exec "$LAB-e2" "$ANYEDGE" drain --fleet 198.51.100.11 --api "$(url 2 '')" --token-file "$S/edge2.token"
-check "edge1 drains that backend alone" wait_state 1 \
+check "edge1 drains that backend alone" wait_api 1 /api/v1/state \
 	"[b['drained'] for b in j['backends'] if b['address']=='198.51.100.11']==[True] and sum(b['drained'] for b in j['backends'])==1" 3
 ip netns exec "$LAB-e1" "$ANYEDGE" undrain --fleet 198.51.100.11 --api "$(url 1 '')" --token-file "$S/edge1.token" >/dev/null
-check "and undrains it fleet-wide" wait_state 2 "$eu_undrained" 3
+check "and undrains it fleet-wide" wait_api 2 /api/v1/state "$eu_undrained" 3
 
 # 4. the etcd leader killed mid-promotion: no split
 leader=$(etcd_leader)
@@ -215,7 +200,7 @@ for n in 1 2; do
 		[ "$code" = 503 ]
 done
 check "steering unchanged on both ($before)" wait_both "$before" 1
-check "edge1's fleet view says etcd is unreachable" wait_fleet 1 "not j['etcd']['reachable'] and j['etcd']['error']" 10
+check "edge1's fleet view says etcd is unreachable" wait_api 1 /api/v1/fleet "not j['etcd']['reachable'] and j['etcd']['error']" 10
 code=$(api 1 "$(url 1 /health/ready)")
 check "edge1 stays ready while etcd is down ($code), and says etcd is down" \
 	has 1 "j['status']=='READY' and j['fleet']['etcd_reachable'] is False"
@@ -232,13 +217,13 @@ check "edge2, rebuilt without etcd, serves db from $before, not the YAML primary
 	wait_both "$before" 10
 etcd_member "$k1" existing
 etcd_member "$k2" existing
-check "the fleet recovers: both members live again" wait_fleet 1 "$all_live" 20
+check "the fleet recovers: both members live again" wait_api 1 /api/v1/fleet "$all_live" 20
 
 # 7. an edge cut off from etcd never promotes alone
 ip -n "$LAB-e2" route add prohibit 198.18.0.8/29
 code=$(promote 2 "$before" "$other")
 check "edge2, cut off: promotion refused ($code)" [ "$code" = 503 ]
-check "edge2's report expires: edge1 sees it not live" wait_fleet 1 \
+check "edge2's report expires: edge1 sees it not live" wait_api 1 /api/v1/fleet \
 	"[m for m in j['members'] if m['name']=='$LAB-edge2'][0]['live'] is False" 10
 code=$(promote 1 "$before" "$other")
 check "edge1 alone is no majority: refused ($code)" [ "$code" = 409 ]

@@ -71,14 +71,10 @@ sh scripts/lab.sh up || { echo "t_fleet_last: lab did not come up"; exit 1; }
 check "3-member etcd up in the upstream namespace" etcd_lab_up
 mkdir -p "$S/opstate"
 for n in 1 2; do
-	cat >>"$S/edge$n.yaml" <<EOF
-fleet:
-  etcd: [$(etcd_url 1), $(etcd_url 2), $(etcd_url 3)]
-  name: $LAB
-  members: [$LAB-edge1, $LAB-edge2]
-  report_ttl: 6s
-  request_timeout: 1s
-EOF
+	{
+		etcd_lab_fleet
+		printf '  report_ttl: 6s\n  request_timeout: 1s\n'
+	} >>"$S/edge$n.yaml"
 	start_edged "$n"
 done
 
