@@ -412,6 +412,25 @@ static void api_run(struct api *a, struct edge_cmd *cmd, struct api_reply *r)
 	api_reply_json(r, MHD_HTTP_OK, o);
 }
 
+/* A fleet request's answer: its error as an error, else OK with its message (and the new
+ * epoch, for a promotion)
+ */
+static void api_reply_fleet(struct api_reply *r, const struct fleet_answer *ans, bool epoch)
+{
+	struct json_object *o;
+
+	if (ans->status != MHD_HTTP_OK) {
+		api_reply_error(r, ans->status, "%s", ans->msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("OK"));
+	json_object_object_add(o, "message", json_object_new_string(ans->msg));
+	if (epoch)
+		json_object_object_add(o, "epoch", json_object_new_int64(ans->epoch));
+	api_reply_json(r, MHD_HTTP_OK, o);
+}
+
 /* With a fleet, a promotion is the fleet's: one compare-and-swap in etcd on this API thread
  * (never the loop's), applied by every edge, this one included, from the designation.
  */
@@ -419,20 +438,11 @@ static void api_failover_fleet(struct api *a, const struct edge_cmd *cmd, struct
 {
 	struct fleet_promote_req req = { .force = cmd->force, .max_lag_s = cmd->max_lag_s };
 	struct fleet_answer ans;
-	struct json_object *o;
 
 	snprintf(req.source, sizeof(req.source), "%s", cmd->source);
 	snprintf(req.target, sizeof(req.target), "%s", cmd->target);
 	fleet_promote(a->o.fleet, &req, &ans);
-	if (ans.status != MHD_HTTP_OK) {
-		api_reply_error(r, ans.status, "%s", ans.msg);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string("OK"));
-	json_object_object_add(o, "message", json_object_new_string(ans.msg));
-	json_object_object_add(o, "epoch", json_object_new_int64(ans.epoch));
-	api_reply_json(r, MHD_HTTP_OK, o);
+	api_reply_fleet(r, &ans, true);
 }
 
 void api_failover(struct api *a, const struct api_req *q, struct api_reply *r)
@@ -465,7 +475,6 @@ static void api_drain_fleet(struct api *a, const struct edge_cmd *cmd, bool drai
 			    struct api_reply *r)
 {
 	struct fleet_answer ans;
-	struct json_object *o;
 
 	if (!a->o.fleet) {
 		api_reply_error(r, API_HTTP_UNPROCESSABLE,
@@ -474,14 +483,7 @@ static void api_drain_fleet(struct api *a, const struct edge_cmd *cmd, bool drai
 	}
 	fleet_drain(a->o.fleet, cmd->region[0] ? cmd->region : cmd->backend, cmd->region[0], drain,
 		    &ans);
-	if (ans.status != MHD_HTTP_OK) {
-		api_reply_error(r, ans.status, "%s", ans.msg);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string("OK"));
-	json_object_object_add(o, "message", json_object_new_string(ans.msg));
-	api_reply_json(r, MHD_HTTP_OK, o);
+	api_reply_fleet(r, &ans, false);
 }
 
 static void api_drain_common(struct api *a, const struct api_req *q, struct api_reply *r,
