@@ -109,6 +109,7 @@ static __always_inline int to_backend(struct xdp_md *ctx, struct pkt *p, __u32 l
 	 * later, beside the ring, so the two random reads wait together, not one after the other
 	 * (~130 ns of a ~600 ns new flow here).
 	 */
+	pkt_seal_key(p);
 	p->hash = ae_flow_fold(&p->flow, AE_FLOW_SEED_IMM);
 	if (p->l4_ok || p->frag) {
 		set = flow_set(p->hash);

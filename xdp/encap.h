@@ -54,22 +54,28 @@ static __always_inline int rewrite_l2(void *data, void *end, const struct pkt *p
 	return 0;
 }
 
+/* The header is built in registers and stored a word at a time, its checksum summed from the
+ * same words: reading back what was just stored in bytes would stall on store forwarding.
+ * Words are as the header's bytes sit in memory, so their one's complement sum is the header's.
+ */
 static __always_inline void fill_ipv4(struct iphdr *o, const struct pkt *p,
 				      const struct ae_backend *b, const struct ae_config *cfg)
 {
-	o->version = 4;
-	o->ihl = 5;
-	o->tos = p->tos;
-	o->tot_len = bpf_htons(p->ip_len + sizeof(*o));
-	o->id = 0;
-	/* An IPv6 inner packet must not be fragmented on the way either. */
-	o->frag_off = (p->df || p->family == AE_FAMILY_V6) ? bpf_htons(IPV4_DF) : 0;
-	o->ttl = AE_TTL;
-	o->protocol = p->family == AE_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6;
-	o->check = 0;
-	__builtin_memcpy(&o->saddr, cfg->src4, 4);
-	__builtin_memcpy(&o->daddr, b->addr, 4);
-	o->check = ipv4_csum(o);
+	__u32 w0 = 0x45 | (__u32)p->tos << 8 | (__u32)bpf_htons(p->ip_len + sizeof(*o)) << 16;
+	/* an IPv6 inner packet must not be fragmented on the way either */
+	__u32 w1 = (p->df || p->family == AE_FAMILY_V6) ? (__u32)bpf_htons(IPV4_DF) << 16 : 0;
+	__u32 w2 = AE_TTL | (p->family == AE_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6) << 8;
+	__u32 src = *(const __u32 *)cfg->src4, dst = *(const __u32 *)b->addr, *w = (__u32 *)o;
+	__u64 sum = (__u64)w0 + w1 + w2 + src + dst;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	w[0] = w0;
+	w[1] = w1;
+	w[2] = w2 | (__u32)(~sum & 0xffff) << 16;
+	w[3] = src;
+	w[4] = dst;
 }
 
 static __always_inline void fill_ipv6(struct ipv6hdr *o, const struct pkt *p,

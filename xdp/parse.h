@@ -42,6 +42,18 @@ struct pkt {
 	__u32 hash; /* ae_flow_fold of flow: its set in the flow table and its IPv6 flow label */
 };
 
+/* The key's last 8 bytes (ports, proto, family), written by the parse a field at a time, stored
+ * again as one word: the hash and every key compare load them whole, and a load fed by several
+ * smaller stores waits for them to reach the cache (~10 cycles each) instead of forwarding.
+ */
+static __always_inline void pkt_seal_key(struct pkt *p)
+{
+	__u64 w = (__u64)p->flow.sport | (__u64)p->flow.dport << 16 | (__u64)p->flow.proto << 32 |
+		  (__u64)p->flow.family << 40;
+
+	*(__u64 *)&p->flow.sport = w;
+}
+
 static __always_inline int parse_l2(void *data, void *end, struct pkt *p, __u16 *proto)
 {
 	__be16 h;
