@@ -21,6 +21,10 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* the BPF side's unroll hints */
+#include "../xdp/hash.h"
+#pragma GCC diagnostic pop
 #include "dataplane.h"
 #include "pkt.h"
 
@@ -617,42 +621,107 @@ static void test_drained_backend(void **state)
 	assert_int_equal(kept, 0);
 }
 
-/* The ways of the flow table now holding a key (all of them, in one array). */
-static size_t flow_ways(struct fix *f, struct ae_flow *out, size_t max)
-{
-	int fd = dp_map_fd(f->dp, "flows");
-	struct ae_flow_set set;
-	size_t n = 0;
-	uint32_t i;
-	int w;
+/* A flow the table names, and whether as a handshake (anyedge_abi.h). */
+struct way {
+	struct ae_flow f;
+	int handshake;
+};
 
-	for (i = 0; !bpf_map_lookup_elem(fd, &i, &set); i++)
-		for (w = 0; w < AE_FLOW_WAYS; w++)
-			if (set.way[w].key.family && n < max)
-				out[n++] = set.way[w];
+/* Every flow the flow table names: each bucket's newest, and the entries its slots name (a
+ * slot whose entry has since been overwritten by another flow's is skipped, as the program
+ * skips it).
+ */
+static size_t flow_ways(struct fix *f, struct way *out, size_t max)
+{
+	int ifd = dp_map_fd(f->dp, "flow_index"), efd = dp_map_fd(f->dp, "flows");
+	int mfd = dp_map_fd(f->dp, "meta");
+	struct bpf_map_info info = { 0 };
+	uint32_t i, k, e, v, zero = 0, len = sizeof(info), h;
+	struct ae_flow_bucket b;
+	struct ae_meta m;
+	struct ae_flow x;
+	size_t n = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(mfd, &zero, &m), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(ifd, &info, &len), 0);
+	for (i = 0; !bpf_map_lookup_elem(ifd, &i, &b); i++) {
+		if (b.newest.key.family && n < max)
+			out[n++] = (struct way){ .f = b.newest };
+		for (k = 0; k < AE_FLOW_SLOTS; k++) {
+			v = b.slot[k];
+			e = (v & AE_FLOW_SLOT_ENTRY) - 1;
+			if (!v || bpf_map_lookup_elem(efd, &e, &x))
+				continue;
+			h = ae_flow_fold(&x.key, m.flow_seed);
+			if (((h ^ v) & AE_FLOW_SLOT_TAG) || (h & (info.max_entries - 1)) != i)
+				continue;
+			if (n < max)
+				out[n++] = (struct way){ .f = x,
+							 .handshake = k >= AE_FLOW_OPEN_SLOTS };
+		}
+	}
 	return n;
 }
 
-/* A table of one set: four flows fit, a fifth evicts one; an evicted flow that comes back is
- * steered afresh, to the same backend while the ring is unchanged.
+/* How many of ways[0..n) are established flows from ports lo..hi-1. */
+static size_t count_established(const struct way *ways, size_t n, uint16_t lo, uint16_t hi)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += !ways[i].handshake && ntohs(ways[i].f.key.sport) >= lo &&
+		     ntohs(ways[i].f.key.sport) < hi;
+	return c;
+}
+
+/* A table of one bucket (and short runs): n connections from 203.0.113.200 established in it
+ * (SYN, then ACK) from port sport on.
  */
-static void test_full_set_evicts(void **state)
+#define ONE_BUCKET_REFS (AE_FLOW_OPEN_SLOTS + 1) /* the newest and the open slots */
+
+static void one_bucket(struct fix *f)
+{
+	struct dp_opts one = { .flow_table_size = 1 };
+
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &one, &f->dp), 0);
+	reapply(f);
+}
+
+static void one_bucket_established(struct fix *f, uint16_t sport, int n)
+{
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	struct result r;
+	int i;
+
+	one_bucket(f);
+	for (i = 0; i < n; i++) {
+		s.sport = sport + i;
+		s.tcp_flags = 0x02;
+		run(f, &s, &r);
+		s.tcp_flags = 0x10;
+		run(f, &s, &r);
+	}
+}
+
+/* A table of one bucket names its newest flow and twelve more; a flow past them takes the
+ * place of the one whose entry is oldest, and that flow, when it comes back, is steered afresh:
+ * to the same backend while the ring is unchanged.
+ */
+static void test_full_bucket_evicts(void **state)
 {
 	struct fix *f = *state;
-	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
-	char first[12][INET_ADDR_STR];
-	struct ae_flow ways[16];
+	char first[20][INET_ADDR_STR];
+	struct way ways[64];
 	struct ae_vip_stats st;
 	struct result r;
 	int i, round;
 
-	dp_close(f->dp);
-	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
-	reapply(f);
+	one_bucket(f);
 	s.proto = IPPROTO_UDP; /* every first packet of a UDP flow counts as a new flow */
 	for (round = 0; round < 2; round++) {
-		for (i = 0; i < 12; i++) {
+		for (i = 0; i < 20; i++) {
 			s.sport = 14000 + i;
 			run(f, &s, &r);
 			assert_int_equal(r.action, XDP_TX);
@@ -661,30 +730,28 @@ static void test_full_set_evicts(void **state)
 			assert_string_equal(r.backend, first[i]);
 		}
 	}
-	assert_int_equal(flow_ways(f, ways, 16), AE_FLOW_WAYS);
+	assert_int_equal(flow_ways(f, ways, 64), ONE_BUCKET_REFS);
 	assert_int_equal(dp_read_vip_stats(f->dp, 0, &st), 0);
-	assert_int_equal(st.packets, 24);
-	assert_true(st.new_flows > 12); /* some came back after eviction */
+	assert_int_equal(st.packets, 40);
+	assert_true(st.new_flows > 20); /* some came back after eviction */
 }
 
-/* Issue 16.2: a SYN never evicts an established flow. A table of one set holds four
- * established connections; a thousand SYNs from spoofed sources later (each finding no way it
- * may take), and a ring change after them, all four keep their backends.
+/* Issue 16.2: a SYN never evicts an established flow. A table of one bucket names thirteen
+ * established connections; a thousand SYNs from spoofed sources later (each written into a
+ * handshake slot, unread), and a ring change after them, all thirteen keep their backends.
  */
 static void test_syn_flood_keeps_flows(void **state)
 {
 	struct fix *f = *state;
-	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
-	char before[AE_FLOW_WAYS][INET_ADDR_STR], src[INET_ADDR_STR];
-	struct ae_flow ways[16];
+	char before[ONE_BUCKET_REFS][INET_ADDR_STR], src[INET_ADDR_STR];
+	struct way ways[64];
 	struct result r;
+	size_t n;
 	int i;
 
-	dp_close(f->dp);
-	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
-	reapply(f);
-	for (i = 0; i < AE_FLOW_WAYS; i++) {
+	one_bucket(f);
+	for (i = 0; i < ONE_BUCKET_REFS; i++) {
 		s.sport = 15000 + i;
 		s.tcp_flags = 0x02;
 		run(f, &s, &r);
@@ -701,67 +768,95 @@ static void test_syn_flood_keeps_flows(void **state)
 		run(f, &s, &r);
 		assert_int_equal(r.action, XDP_TX);
 	}
-	assert_int_equal(flow_ways(f, ways, 16), AE_FLOW_WAYS);
-	for (i = 0; i < AE_FLOW_WAYS; i++)
-		assert_int_equal(ntohs(ways[i].key.sport) / 1000, 15);
+	n = flow_ways(f, ways, 64);
+	assert_int_equal(count_established(ways, n, 15000, 16000), ONE_BUCKET_REFS);
+	assert_int_equal(count_established(ways, n, 0, 65535), ONE_BUCKET_REFS);
 	add_eu_backend(f);
 	s.src = "203.0.113.200";
 	s.tcp_flags = 0x10;
-	for (i = 0; i < AE_FLOW_WAYS; i++) {
+	for (i = 0; i < ONE_BUCKET_REFS; i++) {
 		s.sport = 15000 + i;
 		run(f, &s, &r);
 		assert_string_equal(r.backend, before[i]);
 	}
 }
 
-/* A way is trusted only when its check holds: one whose backend address was changed under it
- * (as a torn write would leave it) is checked again, and the flow keeps its real backend.
+/* Rewrite the entry (the bucket's newest, else a named one) holding sport with fn. */
+static int patch_way(struct fix *f, uint16_t sport, void (*fn)(struct ae_flow *))
+{
+	int ifd = dp_map_fd(f->dp, "flow_index"), efd = dp_map_fd(f->dp, "flows");
+	struct ae_flow_bucket b;
+	struct ae_flow x;
+	uint32_t i, k, e;
+
+	for (i = 0; !bpf_map_lookup_elem(ifd, &i, &b); i++) {
+		if (b.newest.key.sport == htons(sport)) {
+			fn(&b.newest);
+			return !bpf_map_update_elem(ifd, &i, &b, BPF_ANY);
+		}
+		for (k = 0; k < AE_FLOW_SLOTS; k++) {
+			e = (b.slot[k] & AE_FLOW_SLOT_ENTRY) - 1;
+			if (!b.slot[k] || bpf_map_lookup_elem(efd, &e, &x) ||
+			    x.key.sport != htons(sport))
+				continue;
+			fn(&x);
+			return !bpf_map_update_elem(efd, &e, &x, BPF_ANY);
+		}
+	}
+	return 0;
+}
+
+static void way_to_elsewhere(struct ae_flow *w)
+{
+	inet_pton(AF_INET, "198.51.100.250", w->addr);
+}
+
+/* An entry is trusted only when its check holds: one whose backend address was changed under it
+ * (as a torn write would leave it) is checked again, and the flow keeps its real backend; so is
+ * one that moved out of its bucket's newest into a run.
  */
 static void test_way_check(void **state)
 {
 	struct fix *f = *state;
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 15000, 443);
-	int fd = dp_map_fd(f->dp, "flows");
-	struct ae_flow_set set;
-	struct result r;
 	char backend[INET_ADDR_STR];
-	uint32_t i;
-	int w, patched = 0;
+	struct result r;
+	int moved;
 
-	run(f, &s, &r);
-	assert_int_equal(r.action, XDP_TX);
-	strcpy(backend, r.backend);
-	for (i = 0; !patched && !bpf_map_lookup_elem(fd, &i, &set); i++) {
-		for (w = 0; w < AE_FLOW_WAYS; w++) {
-			if (set.way[w].key.sport != htons(15000))
-				continue;
-			inet_pton(AF_INET, "198.51.100.250", set.way[w].addr);
-			assert_int_equal(bpf_map_update_elem(fd, &i, &set, BPF_ANY), 0);
-			patched = 1;
+	for (moved = 0; moved < 2; moved++) {
+		one_bucket(f);
+		s.sport = 15000;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		strcpy(backend, r.backend);
+		if (moved) { /* a later flow takes the newest: 15000 moves to a run's entry */
+			s.sport = 15001;
+			run(f, &s, &r);
+			s.sport = 15000;
 		}
+		assert_true(patch_way(f, 15000, way_to_elsewhere));
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		assert_string_equal(r.backend, backend);
+		assert_int_equal(reason_count(f, AE_DROP_NO_BACKEND), 0);
 	}
-	assert_true(patched);
-	run(f, &s, &r);
-	assert_int_equal(r.action, XDP_TX);
-	assert_string_equal(r.backend, backend);
-	assert_int_equal(reason_count(f, AE_DROP_NO_BACKEND), 0);
 }
 
 /* A SYN opens a connection: it is steered afresh even when its 5-tuple is remembered, and its
- * way is replaced (never duplicated); the flow's later packets follow the SYN's backend, while
- * packets of established flows keep theirs across a ring change.
+ * ACK replaces the older connection's entry (never duplicates it); the flow's later packets
+ * follow the SYN's backend, while packets of established flows keep theirs across a ring change.
  */
 static void test_syn_steers_afresh(void **state)
 {
 	struct fix *f = *state;
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	char before[64][INET_ADDR_STR], syn[INET_ADDR_STR];
-	static struct ae_flow ways[8192];
+	static struct way ways[8192];
 	struct result r;
-	size_t n, w, mine = 0;
+	size_t n;
 	int i, moved = 0;
 
-	for (i = 0; i < 64; i++) { /* SYN, then the ACK that writes the way */
+	for (i = 0; i < 64; i++) { /* SYN, then the ACK that makes it established */
 		s.sport = 16000 + i;
 		s.tcp_flags = 0x02;
 		run(f, &s, &r);
@@ -787,40 +882,44 @@ static void test_syn_steers_afresh(void **state)
 	}
 	assert_true(moved > 5); /* the new ring sends some of them to the new backend */
 	n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
-	for (w = 0; w < n; w++)
-		mine += ntohs(ways[w].key.sport) >= 16000 && ntohs(ways[w].key.sport) < 16064;
-	assert_int_equal(mine, 64);
+	assert_int_equal(count_established(ways, n, 16000, 16064), 64);
 }
 
-/* The way holding (src, sport), if the table has one: 1 and *out, else 0. */
-static int find_way(struct fix *f, const char *src, uint16_t sport, struct ae_flow *out)
+/* The flow the table names for (src, sport), a handshake before an established one (as the
+ * program looks them up): 1 and *out, else 0.
+ */
+static int find_way(struct fix *f, const char *src, uint16_t sport, struct way *out)
 {
-	static struct ae_flow ways[8192];
+	static struct way ways[8192];
 	uint8_t a[16] = { 0 };
 	size_t n, w;
+	int found = 0;
 
 	assert_int_equal(inet_pton(strchr(src, ':') ? AF_INET6 : AF_INET, src, a), 1);
 	n = flow_ways(f, ways, sizeof(ways) / sizeof(ways[0]));
 	for (w = 0; w < n; w++) {
-		if (ntohs(ways[w].key.sport) == sport && !memcmp(ways[w].key.src, a, 16)) {
+		if (ntohs(ways[w].f.key.sport) == sport && !memcmp(ways[w].f.key.src, a, 16) &&
+		    (!found || ways[w].handshake)) {
 			*out = ways[w];
-			return 1;
+			found = 1;
 		}
 	}
-	return 0;
+	return found;
 }
 
-/* A SYN writes its way, embryonic; the connection's first ACK promotes it and keeps the SYN's
- * backend, even when the ring changed between the two (the way holds the flow, not the ring).
+/* A SYN writes a handshake; the connection's first ACK makes it established and keeps the SYN's
+ * backend, even when the ring changed between the two (the entry holds the flow, not the ring).
+ * A SYN takes its handshake slot unread, so a later SYN whose hash picks the same slot takes it
+ * over: that handshake's ACK is steered by the ring, as any packet of a flow the table lost.
  */
 static void test_syn_way_embryonic_until_ack(void **state)
 {
 	struct fix *f = *state;
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	char syn[64][INET_ADDR_STR];
-	struct ae_flow way;
+	int i, moved = 0, kept = 0, named[64];
+	struct way way;
 	struct result r;
-	int i, moved = 0;
 
 	for (i = 0; i < 64; i++) {
 		s.sport = 17000 + i;
@@ -829,67 +928,57 @@ static void test_syn_way_embryonic_until_ack(void **state)
 		assert_int_equal(r.action, XDP_TX);
 		strcpy(syn[i], r.backend);
 		assert_true(find_way(f, s.src, s.sport, &way));
-		assert_true(way.check & AE_FLOW_EMBRYONIC);
+		assert_true(way.handshake);
 	}
-	s.sport = 17000; /* without a ring change: a hit that promotes in place */
+	for (i = 0; i < 64; i++) {
+		named[i] = find_way(f, s.src, 17000 + i, &way);
+		kept += named[i];
+	}
+	assert_true(kept >= 56); /* 64 handshakes over 2048 slots: a few share one */
+	assert_true(named[63]);
+	s.sport = 17063; /* without a ring change */
 	s.tcp_flags = 0x10;
 	run(f, &s, &r);
-	assert_string_equal(r.backend, syn[0]);
+	assert_string_equal(r.backend, syn[63]);
 	assert_true(find_way(f, s.src, s.sport, &way));
-	assert_false(way.check & AE_FLOW_EMBRYONIC);
+	assert_false(way.handshake);
 	add_eu_backend(f);
-	for (i = 1; i < 64; i++) {
+	for (i = 0; i < 63; i++) {
 		s.sport = 17000 + i;
 		s.tcp_flags = 0x10;
 		run(f, &s, &r);
-		assert_string_equal(r.backend, syn[i]);
+		assert_int_equal(r.action, XDP_TX);
+		if (named[i])
+			assert_string_equal(r.backend, syn[i]);
 		assert_true(find_way(f, s.src, s.sport, &way));
-		assert_false(way.check & AE_FLOW_EMBRYONIC);
-		s.tcp_flags =
-			0x02; /* a new connection on the same 5-tuple: the new ring's choice */
+		assert_false(way.handshake);
+		strcpy(syn[i], r.backend);
+	}
+	for (i = 0; i < 63; i++) { /* a new connection on the same 5-tuple: the new ring's */
+		s.sport = 17000 + i;
+		s.tcp_flags = 0x02;
 		run(f, &s, &r);
 		moved += strcmp(r.backend, syn[i]) != 0;
 		assert_true(find_way(f, s.src, s.sport, &way));
-		assert_true(way.check & AE_FLOW_EMBRYONIC);
+		assert_true(way.handshake);
 	}
-	assert_true(moved > 5); /* the ring changed for some: their ACKs followed the way */
+	assert_true(moved > 5); /* the ring changed for some: their ACKs followed the entry */
 }
 
-/* A flow table of one set (four ways), with n connections from 203.0.113.200 established in it
- * (SYN, then ACK) from port sport on.
- */
-static void one_set_established(struct fix *f, uint16_t sport, int n)
-{
-	struct dp_opts one_set = { .flow_table_size = AE_FLOW_WAYS };
-	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
-	struct result r;
-	int i;
-
-	dp_close(f->dp);
-	assert_int_equal(dp_open(f->p, &one_set, &f->dp), 0);
-	reapply(f);
-	for (i = 0; i < n; i++) {
-		s.sport = sport + i;
-		s.tcp_flags = 0x02;
-		run(f, &s, &r);
-		s.tcp_flags = 0x10;
-		run(f, &s, &r);
-	}
-}
-
-/* A table of one set, three connections established: every SYN after them may take only the
- * fourth way (empty, then embryonic), and the one a SYN found no way for is written by its ACK.
+/* A table of one bucket, full of established connections: SYNs from spoofed sources each take a
+ * handshake slot and leave every established flow named; the one whose ACK comes is established
+ * and steered to its SYN's backend.
  */
 static void test_syn_takes_only_embryonic_ways(void **state)
 {
 	struct fix *f = *state;
 	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
 	char src[INET_ADDR_STR], syn[INET_ADDR_STR];
-	struct ae_flow way;
+	struct way way;
 	struct result r;
 	int i;
 
-	one_set_established(f, 18000, AE_FLOW_WAYS - 1);
+	one_bucket_established(f, 18000, ONE_BUCKET_REFS);
 	s.tcp_flags = 0x02;
 	for (i = 0; i < 200; i++) {
 		snprintf(src, sizeof(src), "198.18.1.%d", i + 1);
@@ -897,72 +986,60 @@ static void test_syn_takes_only_embryonic_ways(void **state)
 		s.sport = 18100 + i;
 		run(f, &s, &r);
 		assert_int_equal(r.action, XDP_TX);
-		assert_true(find_way(f, src, s.sport, &way)); /* the SYN before it gave it up */
-		assert_true(way.check & AE_FLOW_EMBRYONIC);
+		strcpy(syn, r.backend);
+		assert_true(find_way(f, src, s.sport, &way));
+		assert_true(way.handshake);
 	}
 	s.src = "203.0.113.200";
-	for (i = 0; i < AE_FLOW_WAYS - 1; i++) {
+	for (i = 0; i < ONE_BUCKET_REFS; i++) {
 		assert_true(find_way(f, s.src, 18000 + i, &way));
-		assert_false(way.check & AE_FLOW_EMBRYONIC);
+		assert_false(way.handshake);
 	}
-	/* the fourth promoted too: the set is all established, and a SYN now writes nothing */
-	s.src = src;
+	s.src = src; /* the last SYN's ACK */
 	s.tcp_flags = 0x10;
 	run(f, &s, &r);
-	s.src = "198.18.2.1";
-	s.sport = 18400;
-	s.tcp_flags = 0x02;
-	run(f, &s, &r);
-	assert_int_equal(r.action, XDP_TX);
-	strcpy(syn, r.backend);
-	assert_false(find_way(f, s.src, s.sport, &way));
-	s.tcp_flags = 0x10; /* its ACK misses, takes a way, and is steered by the same ring */
-	run(f, &s, &r);
 	assert_string_equal(r.backend, syn);
-	assert_true(find_way(f, s.src, s.sport, &way));
-	assert_false(way.check & AE_FLOW_EMBRYONIC);
+	assert_true(find_way(f, src, s.sport, &way));
+	assert_false(way.handshake);
 }
 
-/* A packet past the handshake that misses (an ACK whose SYN's way was taken, a UDP flow's
- * first) evicts an embryonic way before an established one. A table of one set, three
- * connections established, the fourth way embryonic in each round.
+/* Entries age: a CPU's run is a ring, so an idle flow's entry is overwritten once its run has
+ * gone round, while a flow that keeps sending is copied to the run's head and keeps its backend
+ * across a ring change. A small table, one flow kept busy among a thousand UDP flows.
  */
-static void test_miss_prefers_embryonic(void **state)
+static void test_entries_age(void **state)
 {
 	struct fix *f = *state;
-	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
-	struct ae_flow way;
+	struct dp_opts small = { .flow_table_size = 64 };
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 21000, 443);
+	char busy[INET_ADDR_STR];
+	struct way way;
 	struct result r;
-	int i, k;
+	int i;
 
-	one_set_established(f, 19000, AE_FLOW_WAYS - 1);
-	/* a random victim would be an established way 3 times in 4 */
-	for (k = 0; k < 40; k++) {
-		s.sport = 19100 + k;
-		s.tcp_flags = 0x02;
-		run(f, &s, &r);
-		assert_true(find_way(f, s.src, s.sport, &way));
-		s.sport = 19500 + k; /* an ACK never seen */
-		s.tcp_flags = 0x10;
+	dp_close(f->dp);
+	assert_int_equal(dp_open(f->p, &small, &f->dp), 0);
+	reapply(f);
+	s.proto = IPPROTO_UDP;
+	run(f, &s, &r); /* the idle one */
+	s.sport = 21001;
+	run(f, &s, &r); /* the busy one */
+	strcpy(busy, r.backend);
+	for (i = 0; i < 1000; i++) {
+		s.sport = 22000 + i;
 		run(f, &s, &r);
 		assert_int_equal(r.action, XDP_TX);
-		assert_true(find_way(f, s.src, s.sport, &way));
-		assert_false(way.check & AE_FLOW_EMBRYONIC);
-		assert_false(find_way(f, s.src, 19100 + k, &way));
-		for (i = 0; i < AE_FLOW_WAYS - 1; i++)
-			assert_true(find_way(f, s.src, 19000 + i, &way));
-		s.tcp_flags = 0x02; /* its port reused: the way is embryonic again */
+		s.sport = 21001;
 		run(f, &s, &r);
-		assert_true(find_way(f, s.src, s.sport, &way));
-		assert_true(way.check & AE_FLOW_EMBRYONIC);
+		assert_string_equal(r.backend, busy);
 	}
-	s.proto = IPPROTO_UDP; /* a UDP flow's first packet: the same choice */
-	s.sport = 19999;
-	run(f, &s, &r);
-	assert_int_equal(r.action, XDP_TX);
-	assert_false(find_way(f, s.src, 19500 + k - 1, &way));
-	for (i = 0; i < AE_FLOW_WAYS - 1; i++)
-		assert_true(find_way(f, s.src, 19000 + i, &way));
+	assert_false(find_way(f, s.src, 21000, &way));
+	assert_true(find_way(f, s.src, 21001, &way));
+	add_eu_backend(f);
+	for (i = 0; i < 8; i++) {
+		run(f, &s, &r);
+		assert_string_equal(r.backend, busy);
+	}
 }
 
 static void test_counters(void **state)
@@ -1495,8 +1572,8 @@ static void test_icmp_error_to_backend(void **state)
 	const char *vips[] = { "192.0.2.1", "2001:db8:ff::1" };
 	uint8_t in[PKT_MAX];
 	char est[INET_ADDR_STR], icmp_to[16][INET_ADDR_STR];
-	static struct ae_flow ways[8192];
-	struct ae_flow way;
+	static struct way ways[8192];
+	struct way way;
 	struct pkt_spec s;
 	struct result r;
 	size_t len, n, k, i;
@@ -1555,7 +1632,7 @@ static void test_icmp_error_to_backend(void **state)
 			run_frame(f, in, len, &r);
 			assert_string_equal(r.backend, icmp_to[i]);
 			assert_true(find_way(f, clients[k], 6000 + i, &way));
-			assert_true(way.check & AE_FLOW_EMBRYONIC);
+			assert_true(way.handshake);
 		}
 	}
 	assert_true(moved > 0); /* the table, not the ring, decided for some */
@@ -1761,14 +1838,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_across_ring_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_set_evicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_bucket_evicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_steers_afresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_way_embryonic_until_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_takes_only_embryonic_ways, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_miss_prefers_embryonic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entries_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_too_big, setup, teardown),

@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define AE_ABI_VERSION 7
+#define AE_ABI_VERSION 8
 
 #define AE_MAX_REGIONS 32 /* region ids 0..31: one bit each in ae_vip.region_mask */
 #define AE_MAX_VIPS 256
@@ -174,50 +174,81 @@ struct ae_flow_key {
 	__u16 pad;
 } __attribute__((aligned(8)));
 
-/* flows: an array of AE_FLOW_WAYS-way sets, one cache line a way, the set picked by the flow's
- * fold hash (seeded by ae_meta.flow_seed). A way holds what the tunnel needs (the backend's
- * address), so an established flow costs one line. Every CPU reads every set (a flow that moves
- * between CPUs keeps its backend) and writes without a lock; `check` binds the way's fields to
- * the flow and to the epoch they were checked under, so a way from an older epoch, or torn by
- * two writers, is checked again before it is trusted. Measured here, all of this costs less
- * than one lookup in an LRU hash map (README, "Benchmarks").
+/* The flow table, in three maps. A random read of a 64 MiB table costs a new flow about twice
+ * what the same read of a 16 MiB one does (page walks, README "Benchmarks"), so what is read at
+ * random is a smaller index, and most entries are written in arrival order:
  *
- * A SYN's way is embryonic until the connection's next packet: a SYN takes an empty or
- * embryonic way and never evicts a flow that has seen more than its handshake, so a flood of
- * spoofed SYNs churns only the handshakes. Any other new flow takes an empty way, else an
- * embryonic one, else a random one.
+ * flow_index: buckets of two cache lines, picked by the flow's fold hash (seeded by
+ * ae_meta.flow_seed). The first line holds AE_FLOW_SLOTS slots, each naming an entry of `flows`
+ * (its index + 1) under a tag (the hash's top byte), 0 when empty; the second holds the
+ * bucket's newest established flow itself, so an established flow alone in its bucket costs
+ * one read, as a flow in a plain hash table would. The last AE_FLOW_SYN_SLOTS slots are for
+ * handshakes: a SYN writes its entry and one of them (picked by its hash) without reading
+ * anything, so a flood of spoofed SYNs costs no reads and churns only handshakes, never an
+ * established flow. A handshake's first ACK makes it the bucket's newest; the flow it displaces
+ * moves to an entry under an open slot (an empty one, else the one whose entry is oldest in
+ * this CPU's run, else any).
+ *
+ * flows: entries, one cache line each, written by each CPU in runs of its own, like rings: a
+ * run for established flows moved out of their bucket, a run for handshakes. A CPU's next
+ * entry overwrites its run's oldest, so an entry lives for its CPU's next run-length of them;
+ * a hit in the older half of its run copies it to the run's head, so a flow that keeps sending
+ * keeps its entry and an idle one ages out.
+ *
+ * Every CPU reads every bucket and entry (a flow that moves between CPUs keeps its backend) and
+ * writes without a lock; an entry is written before the slot naming it, and `check` binds an
+ * entry's fields to the flow and to the epoch they were checked under, so an entry from an
+ * older epoch, overwritten, or torn by two writers, is checked again before it is trusted.
+ *
+ * flow_cursor: per CPU, where its runs are and where each goes next (written by that CPU only).
  */
-#define AE_FLOW_WAYS 4
-
-/* In ae_flow.check, outside what it binds: the state steers no packet, so a torn or lost one
- * costs at most one way's protection, and the first ACK promotes its way with one aligned
- * store of the word it has just checked (readers see the old word or the new, both valid).
- */
-#define AE_FLOW_EMBRYONIC 1U
+#define AE_FLOW_SLOTS 16
+#define AE_FLOW_SYN_SLOTS 4
+#define AE_FLOW_OPEN_SLOTS (AE_FLOW_SLOTS - AE_FLOW_SYN_SLOTS)
+#define AE_FLOW_SLOT_TAG 0xfe000000U
+#define AE_FLOW_SLOT_ENTRY 0x01ffffffU /* entry index + 1: fewer than 2^25 entries */
+#define AE_FLOW_RUN_MIN 64
+#define AE_FLOW_BUCKET_FLOWS 8 /* flows per bucket the controller sizes the index for */
 
 struct ae_flow {
-	struct ae_flow_key key; /* all zero: an empty way (a real key has a family) */
+	struct ae_flow_key key;
 	__u8 addr[16]; /* the backend's address */
 	__u8 family; /* the backend's family */
 	__u8 vip; /* VIP id the flow was steered for */
 	__u16 backend; /* backend id */
-	__u32 check; /* bits 1..31 bind the fields above; bit 0: AE_FLOW_EMBRYONIC */
+	__u32 check; /* binds the fields above */
 };
 
-_Static_assert(sizeof(struct ae_flow) == 64, "a way is one cache line");
-_Static_assert(AE_MAX_VIPS <= 256 && AE_MAX_BACKENDS <= 65536, "ids outgrew a way's fields");
+_Static_assert(sizeof(struct ae_flow) == 64, "an entry is one cache line");
+_Static_assert(AE_MAX_VIPS <= 256 && AE_MAX_BACKENDS <= 65536, "ids outgrew an entry's fields");
 
-/* The set mask and the set hash's seed are immediates in the program, patched in by the
+struct ae_flow_bucket {
+	__u32 slot[AE_FLOW_SLOTS];
+	struct ae_flow newest; /* key all zero: none */
+};
+
+_Static_assert(sizeof(struct ae_flow_bucket) == 128, "a bucket is two cache lines");
+
+/* One line per CPU. A run is entries base .. base + mask (mask + 1 a power of two). */
+struct ae_flow_cursor {
+	__u32 next; /* the established run's next entry, 0 .. mask */
+	__u32 mask;
+	__u32 base;
+	__u32 syn_next; /* the handshake run's */
+	__u32 syn_mask;
+	__u32 syn_base;
+	__u8 pad[40];
+};
+
+_Static_assert(sizeof(struct ae_flow_cursor) == 64, "a cursor is one cache line");
+
+/* The bucket mask and the fold hash's seed are immediates in the program, patched in by the
  * controller before load (dataplane.c): read from a map, they would make the read of the flow's
- * set wait for another cache miss (~25 ns more per established packet, measured here). Values
- * no compiler would otherwise emit.
+ * bucket wait for another cache miss (~25 ns more per established packet, measured here).
+ * Values no compiler would otherwise emit.
  */
 #define AE_FLOW_MASK_IMM 0x0ae0f1a5
 #define AE_FLOW_SEED_IMM 0x5eedf10a
-
-struct ae_flow_set {
-	struct ae_flow way[AE_FLOW_WAYS];
-};
 
 /* config: array of one entry, rewritten by the controller */
 struct ae_config {
@@ -242,7 +273,7 @@ struct ae_config {
  */
 struct ae_meta {
 	__u32 abi_version;
-	__u32 flow_seed; /* seed of the flow table's set hash: kept as long as the table is */
+	__u32 flow_seed; /* seed of the flow table's bucket hash: kept as long as the table is */
 	__u32 ring_size; /* entries of every ring the rings map can hold */
 	__u32 reserved;
 };

@@ -9,17 +9,46 @@
 #include "maps.h"
 #include "parse.h"
 
-/* hash: the key's ae_flow_fold with AE_FLOW_SEED_IMM */
-static __always_inline struct ae_flow_set *flow_set(__u32 hash)
-{
-	__u32 idx = hash & AE_FLOW_MASK_IMM;
+/* A flow's place in the table: its bucket and, when the table holds the flow, where. */
+#define FLOW_AT_NEWEST AE_FLOW_SLOTS /* the bucket's newest */
+#define FLOW_NOWHERE (AE_FLOW_SLOTS + 1)
 
-	return bpf_map_lookup_elem(&flows, &idx);
+struct flow_ref {
+	struct ae_flow_bucket *b;
+	struct ae_flow_cursor *c; /* this CPU's */
+	struct ae_flow *f; /* NULL: the table does not hold the flow */
+	__u32 at; /* where f is: a slot, FLOW_AT_NEWEST */
+	__u32 dup; /* where an older connection of the flow's 5-tuple is, else FLOW_NOWHERE */
+};
+
+/* The slot naming entry e for the flow of this hash: its tag is the hash's top bits (the low
+ * ones picked the bucket).
+ */
+static __always_inline __u32 flow_slot(__u32 hash, __u32 e)
+{
+	return (hash & AE_FLOW_SLOT_TAG) | (e + 1);
 }
 
-/* The way's fields, the flow they belong to (its fold hash) and the epoch they were checked
- * under, bound in one word: each step is a bijection of its input word. Bit 0 is left clear
- * for the way's state (AE_FLOW_EMBRYONIC).
+static __always_inline struct ae_flow *flow_entry(__u32 e)
+{
+	return bpf_map_lookup_elem(&flows, &e);
+}
+
+/* The flow's bucket and this CPU's cursor. The cursor is read now, its page walk overlapping
+ * the bucket's, rather than after the entry when the hit is checked for its age.
+ */
+static __always_inline void flow_locate(struct flow_ref *r, __u32 hash)
+{
+	__u32 idx = hash & AE_FLOW_MASK_IMM, cpu = bpf_get_smp_processor_id();
+
+	r->b = bpf_map_lookup_elem(&flow_index, &idx);
+	r->c = bpf_map_lookup_elem(&flow_cursor, &cpu);
+	if (r->c)
+		(void)*(volatile __u32 *)&r->c->next;
+}
+
+/* The entry's fields, the flow they belong to (its fold hash) and the epoch they were checked
+ * under, bound in one word: each step is a bijection of its input word.
  */
 static __always_inline __u32 flow_check(const struct ae_flow *f, __u32 hash, __u32 epoch)
 {
@@ -27,7 +56,7 @@ static __always_inline __u32 flow_check(const struct ae_flow *f, __u32 hash, __u
 	__u32 h = ae_mix(hash ^ epoch, f->family | (__u32)f->vip << 8 | (__u32)f->backend << 16);
 
 	h = ae_mix(h, a[0] ^ a[1]);
-	return ae_mix(h, a[2] ^ a[3]) & ~AE_FLOW_EMBRYONIC;
+	return ae_mix(h, a[2] ^ a[3]);
 }
 
 static __always_inline int flow_key_eq(const struct ae_flow_key *a, const struct ae_flow_key *b)
@@ -37,52 +66,204 @@ static __always_inline int flow_key_eq(const struct ae_flow_key *a, const struct
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
-static __always_inline struct ae_flow *flow_find(struct ae_flow_set *s, const struct ae_flow_key *k)
+/* Entry i names, if it is this flow's. */
+static __always_inline struct ae_flow *flow_named(const struct flow_ref *r, int i, __u32 tag,
+						  const struct ae_flow_key *k)
 {
+	__u32 v = r->b->slot[i];
+	struct ae_flow *f;
+
+	if (!v || (v ^ tag) > AE_FLOW_SLOT_ENTRY)
+		return 0;
+	f = flow_entry((v & AE_FLOW_SLOT_ENTRY) - 1);
+	return f && flow_key_eq(&f->key, k) ? f : 0;
+}
+
+/* Where r->b holds the flow, handshakes first: a SYN that reuses an established flow's 5-tuple
+ * opens a new connection, which its ACK must follow; the older one is noted in r->dup, for the
+ * ACK to replace.
+ */
+static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const struct ae_flow_key *k)
+{
+	__u32 tag = hash & AE_FLOW_SLOT_TAG;
+	struct ae_flow *f;
 	int i;
 
+	r->at = r->dup = FLOW_NOWHERE;
 #pragma unroll
-	for (i = 0; i < AE_FLOW_WAYS; i++)
-		if (flow_key_eq(&s->way[i].key, k))
-			return &s->way[i];
-	return 0;
-}
-
-/* Where a flow without a way goes: an empty way, else an embryonic one, else (never for a SYN:
- * NULL) a random one. An evicted flow that comes back is steered afresh: to the same backend
- * while the ring is unchanged. Empty ways fill from the first, where flow_find looks first; the
- * embryonic way is sought from one the flow's hash picks (its high bits: the low ones picked
- * the set), so a flood's SYNs spread over a set's embryonic ways and a real handshake's way
- * outlives more of them.
- */
-static __always_inline struct ae_flow *flow_victim(struct ae_flow_set *s, __u32 hash, int syn)
-{
-	__u32 i, w;
-
-#pragma unroll
-	for (i = 0; i < AE_FLOW_WAYS; i++)
-		if (!s->way[i].key.family)
-			return &s->way[i];
-#pragma unroll
-	for (i = 0; i < AE_FLOW_WAYS; i++) {
-		w = (i + (hash >> 30)) % AE_FLOW_WAYS;
-		if (s->way[w].check & AE_FLOW_EMBRYONIC)
-			return &s->way[w];
+	for (i = AE_FLOW_SLOTS - 1; i >= AE_FLOW_OPEN_SLOTS; i--) {
+		f = flow_named(r, i, tag, k);
+		if (f) {
+			r->f = f;
+			r->at = i;
+			break;
+		}
 	}
-	return syn ? 0 : &s->way[bpf_get_prandom_u32() % AE_FLOW_WAYS];
+	if (flow_key_eq(&r->b->newest.key, k)) {
+		if (r->f) {
+			r->dup = FLOW_AT_NEWEST;
+		} else {
+			r->f = &r->b->newest;
+			r->at = FLOW_AT_NEWEST;
+		}
+		return;
+	}
+#pragma unroll
+	for (i = AE_FLOW_OPEN_SLOTS - 1; i >= 0; i--) {
+		f = flow_named(r, i, tag, k);
+		if (!f)
+			continue;
+		if (r->f) {
+			r->dup = i;
+		} else {
+			r->f = f;
+			r->at = i;
+		}
+		return;
+	}
 }
 
-/* state: AE_FLOW_EMBRYONIC for a SYN's way, else 0 */
+/* The next entry of this CPU's established run (syn: handshake run), taken. */
+static __always_inline __u32 flow_take(struct ae_flow_cursor *c, int syn)
+{
+	__u32 n;
+
+	if (syn) {
+		n = c->syn_next;
+		c->syn_next = (n + 1) & c->syn_mask;
+		return c->syn_base + n;
+	}
+	n = c->next;
+	c->next = (n + 1) & c->mask;
+	return c->base + n;
+}
+
+/* How many entries of this CPU's established run were taken since entry e, when e is in it:
+ * mask when the next one taken overwrites it. An entry of another CPU's run (its flow moved, or
+ * the entry is another CPU's business): mask + 1.
+ */
+static __always_inline __u32 flow_age(const struct ae_flow_cursor *c, __u32 e)
+{
+	__u32 n = e - c->base;
+
+	if (n > c->mask)
+		return c->mask + 1;
+	return (c->next - n - 1) & c->mask;
+}
+
+/* The open slot a flow moved out of its bucket's newest takes: an empty one, else one whose
+ * entry is in the older half of this CPU's run (idle, or overwritten already), else any.
+ */
+static __always_inline __u32 flow_open_slot(const struct flow_ref *r)
+{
+	__u32 i, age;
+
+#pragma unroll
+	for (i = 0; i < AE_FLOW_OPEN_SLOTS; i++)
+		if (!r->b->slot[i])
+			return i;
+#pragma unroll
+	for (i = 0; i < AE_FLOW_OPEN_SLOTS; i++) {
+		age = flow_age(r->c, (r->b->slot[i] & AE_FLOW_SLOT_ENTRY) - 1);
+		if (age > r->c->mask / 2 && age <= r->c->mask)
+			return i;
+	}
+	return bpf_get_prandom_u32() % AE_FLOW_OPEN_SLOTS;
+}
+
+/* Copy an entry to the head of this CPU's established run, under open slot k; the entry is
+ * written before the slot naming it. hash: the flow's.
+ */
+static __always_inline struct ae_flow *flow_to_run(struct flow_ref *r, const struct ae_flow *f,
+						   __u32 hash, __u32 k)
+{
+	__u32 e = flow_take(r->c, 0);
+	struct ae_flow *g = flow_entry(e);
+
+	if (!g)
+		return 0;
+	__builtin_memcpy(g, f, sizeof(*g));
+	barrier_var(k); /* keep the mask: the verifier cannot see k's bound */
+	r->b->slot[k & (AE_FLOW_SLOTS - 1)] = flow_slot(hash, e);
+	return g;
+}
+
+/* Make room in the bucket's newest: the flow there, unless it is the one about to take its
+ * place, moves to an entry under an open slot.
+ */
+static __always_inline void flow_make_room(struct flow_ref *r)
+{
+	struct ae_flow *old = &r->b->newest;
+
+	if (!old->key.family || r->dup == FLOW_AT_NEWEST)
+		return;
+	flow_to_run(r, old, ae_flow_fold(&old->key, AE_FLOW_SEED_IMM), flow_open_slot(r));
+}
+
+/* A flow's own packet, its entry trusted. A handshake's first ACK makes it the bucket's newest
+ * (an older connection of its 5-tuple under an open slot is dropped); an entry past its run's
+ * middle is copied to the run's head, so a flow that keeps sending is never overwritten.
+ */
+static __always_inline void flow_keep(struct flow_ref *r, __u32 hash)
+{
+	struct ae_flow *f = r->f;
+	__u32 e;
+
+	if (!r->c || r->at == FLOW_AT_NEWEST)
+		return;
+	if (r->at >= AE_FLOW_OPEN_SLOTS) {
+		if (r->dup < AE_FLOW_OPEN_SLOTS) {
+			e = r->dup;
+			barrier_var(e);
+			r->b->slot[e & (AE_FLOW_SLOTS - 1)] = 0;
+		}
+		flow_make_room(r);
+		__builtin_memcpy(&r->b->newest, f, sizeof(*f));
+		r->b->slot[r->at & (AE_FLOW_SLOTS - 1)] = 0;
+		r->f = &r->b->newest;
+		r->at = FLOW_AT_NEWEST;
+		return;
+	}
+	e = r->b->slot[r->at & (AE_FLOW_SLOTS - 1)];
+	if (flow_age(r->c, (e & AE_FLOW_SLOT_ENTRY) - 1) > r->c->mask / 2)
+		r->f = flow_to_run(r, f, hash, r->at) ?: f;
+}
+
 static __always_inline void flow_store(struct ae_flow *f, const struct pkt *p, __u32 epoch,
-				       const struct ae_backend *b, __u32 backend, __u32 vip,
-				       __u32 state)
+				       const struct ae_backend *b, __u32 backend, __u32 vip)
 {
 	f->key = p->flow;
 	__builtin_memcpy(f->addr, b->addr, 16);
 	f->family = b->family;
 	f->vip = vip;
 	f->backend = backend;
-	f->check = flow_check(f, p->hash, epoch) | state;
+	f->check = flow_check(f, p->hash, epoch);
+}
+
+/* A new flow the table does not hold. A SYN's entry goes to its CPU's handshake run, under
+ * the handshake slot its hash picks, written without reading the bucket (a SYN flood costs no
+ * reads and evicts no established flow); any other flow becomes the bucket's newest.
+ */
+static __always_inline void flow_insert(struct flow_ref *r, const struct pkt *p, __u32 epoch,
+					const struct ae_backend *b, __u32 backend, __u32 vip)
+{
+	struct ae_flow *f;
+	__u32 e, k;
+
+	if (!r->c)
+		return;
+	if (!p->syn) {
+		flow_make_room(r);
+		flow_store(&r->b->newest, p, epoch, b, backend, vip);
+		return;
+	}
+	e = flow_take(r->c, 1);
+	f = flow_entry(e);
+	if (!f)
+		return;
+	flow_store(f, p, epoch, b, backend, vip);
+	k = AE_FLOW_OPEN_SLOTS + ((p->hash >> 22) & (AE_FLOW_SYN_SLOTS - 1));
+	r->b->slot[k] = flow_slot(p->hash, e);
 }
 
 #endif /* ANYEDGE_FLOWS_H */

@@ -75,14 +75,32 @@ struct {
 	__array(values, struct ring);
 } rings SEC(".maps");
 
-/* Sets of flows (xdp/flows.h), a power of two of them, sized by the controller at load. */
+/* The flow table (anyedge_abi.h), sized by the controller at load: entries, the index over
+ * them (a power of two of buckets), a cursor per CPU.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: a way, on one line */
+	__uint(map_flags, BPF_F_MMAPABLE); /* values then start on a page: an entry, on one line */
 	__type(key, __u32);
-	__type(value, struct ae_flow_set);
+	__type(value, struct ae_flow);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE); /* a bucket, on one line */
+	__type(key, __u32);
+	__type(value, struct ae_flow_bucket);
+} flow_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE); /* a cursor, on one line */
+	__type(key, __u32);
+	__type(value, struct ae_flow_cursor);
+} flow_cursor SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

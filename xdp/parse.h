@@ -39,7 +39,7 @@ struct pkt {
 	__u8 icmp_bad; /* an ICMP error whose quote is cut short or no VIP flow's reply */
 	__u16 l3_proto; /* ETH_P_IP or ETH_P_IPV6 */
 	__u32 dst_fold; /* the destination's 32-bit words xor-ed: the VIP filter's input */
-	__u32 hash; /* ae_flow_fold of flow: its set in the flow table and its IPv6 flow label */
+	__u32 hash; /* ae_flow_fold of flow: its bucket in the flow table and its IPv6 flow label */
 };
 
 /* The key's last 8 bytes (ports, proto, family), written by the parse a field at a time, stored

@@ -95,14 +95,15 @@ static __always_inline struct ae_backend *flow_backend(const struct ae_vip *vip,
 }
 
 /* A new flow, or one whose backend can no longer hold it: AE_CONTINUE with *out set, or a
- * verdict with *reason set. f is the flow's way when it has one (never for a SYN: see the
- * caller), set its set; the flow is (re)written with the epoch the packet started under, as
- * embryonic for a SYN.
+ * verdict with *reason set. r->f is the flow's entry when the table has one (never for a SYN:
+ * see the caller), r->b its bucket; the flow is (re)written with the epoch the packet started
+ * under.
  */
-static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct ae_flow *f,
-				 struct ae_flow_set *set, const struct ae_config *cfg, __u32 epoch,
-				 struct ae_backend **out, __u32 *reason, int *new_flow)
+static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct flow_ref *r,
+				 const struct ae_config *cfg, __u32 epoch, struct ae_backend **out,
+				 __u32 *reason, int *new_flow)
 {
+	struct ae_flow *f = r->f;
 	struct ae_backend *b;
 	__u32 idx, *id;
 	void *ring;
@@ -111,9 +112,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		/* checked under an older epoch (or torn): its backend may still hold it */
 		b = flow_backend(v->info, f->backend);
 		if (b) {
-			/* an ICMP error is none of the flow's own traffic: it promotes nothing */
-			flow_store(f, p, epoch, b, f->backend, v->id,
-				   p->icmp ? f->check & AE_FLOW_EMBRYONIC : 0);
+			flow_store(f, p, epoch, b, f->backend, v->id);
 			*out = b;
 			return AE_CONTINUE;
 		}
@@ -135,18 +134,6 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
-	/* The way this flow will take, chosen just before the ring is read: a SYN's set is read
-	 * only now (see the caller), and its read and the ring's then wait together. A SYN of
-	 * a 5-tuple the table remembers rewrites that way (port reuse: one way per 5-tuple);
-	 * else it may find no way it is allowed to take (anyedge_abi.h), and its first ACK
-	 * misses and writes one. An ICMP error takes no way: a flood of them is as cheap.
-	 */
-	if (!f && set && !p->icmp) {
-		if (p->syn)
-			f = flow_find(set, &p->flow);
-		if (!f)
-			f = flow_victim(set, p->hash, p->syn);
-	}
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	id = bpf_map_lookup_elem(ring, &idx);
 	b = id ? bpf_map_lookup_elem(&backends, id) : 0;
@@ -154,9 +141,12 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
+	/* An ICMP error takes no entry: a flood of them is as cheap as one. */
 	if (f)
-		flow_store(f, p, epoch, b, *id, v->id, p->syn ? AE_FLOW_EMBRYONIC : 0);
-	/* a connection counts once, at its SYN; not again when its first ACK writes a way */
+		flow_store(f, p, epoch, b, *id, v->id);
+	else if (r->b && !p->icmp)
+		flow_insert(r, p, epoch, b, *id, v->id);
+	/* a connection counts once, at its SYN; not again when its first ACK writes an entry */
 	*new_flow = (p->syn || p->flow.proto != IPPROTO_TCP) && !p->icmp;
 	*out = b;
 	return AE_CONTINUE;

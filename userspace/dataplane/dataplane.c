@@ -99,10 +99,13 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 			goto err_free;
 	}
 	if (!dp->adopted) {
-		err = prefault_flows(dp);
+		err = init_flows(dp);
 		if (err)
 			goto err_free;
 	}
+	err = write_meta(dp);
+	if (err)
+		goto err_free;
 	*out = dp;
 	return 0;
 err_free:

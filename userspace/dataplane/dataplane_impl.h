@@ -42,8 +42,10 @@ struct dataplane {
 	struct vip_ids vids;
 	uint32_t ring_size;
 	struct ae_config config; /* as last written; its epoch is bumped by every apply */
-	uint32_t flow_sets; /* sets in the flow table, a power of two */
-	uint32_t flow_seed; /* its set hash's seed (ae_meta) */
+	uint32_t flow_buckets; /* the flow table's index, a power of two of buckets */
+	uint32_t flow_run, flow_syn_run; /* entries in each CPU's runs (anyedge_abi.h) */
+	uint32_t flow_cpus;
+	uint32_t flow_seed; /* its bucket hash's seed (ae_meta) */
 	uint32_t ring_seed; /* hash_seed the installed rings were built with */
 	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
 	uint32_t *ring_vals;
@@ -75,11 +77,13 @@ int find_vip_key(const struct dataplane *dp, const struct ae_vip_key *k, struct 
 
 /* dataplane_load.c: before load, map sizes, the rings' template (*tmpl_fd, to close once
  * loaded) and a fresh flow seed; then the flow table's constants (after dp_pin_prepare, which
- * may bring the pinned table's seed); after load, prefault_flows for a table not adopted.
+ * may bring the pinned table's seed); after load, init_flows for a table not adopted, and
+ * write_meta.
  */
 int shape_maps(struct dataplane *dp, uint32_t flows, int *tmpl_fd);
 int set_flow_constants(struct dataplane *dp);
-int prefault_flows(struct dataplane *dp);
+int init_flows(struct dataplane *dp);
+int write_meta(struct dataplane *dp);
 
 /* dataplane_pin.c */
 int dp_pin_prepare(struct dataplane *dp, const struct dp_opts *opts);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The program's shape, set before it is loaded: map sizes from the policy, the rings' inner
  * template, the flow table's constants patched into the code; and, once loaded, a new flow
- * table read through so its pages are mapped before packets need them.
+ * table's runs laid out per CPU and its pages mapped before packets need them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,14 +12,25 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane_impl.h"
+#include "log.h"
 
-/* The counters get a slice per possible CPU; the flow table a power of two of sets holding at
- * least `flows`.
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/* The counters get a slice per possible CPU. The flow table (anyedge_abi.h): per CPU, an
+ * established run of a power of two of entries, together at least `flows`, and a handshake run
+ * an eighth of it; an index of a power of two of buckets, AE_FLOW_BUCKET_FLOWS flows each.
  */
 static int size_maps(struct dataplane *dp, uint32_t flows)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t want = ((uint64_t)flows + AE_FLOW_WAYS - 1) / AE_FLOW_WAYS;
+	uint64_t entries;
 	int err;
 
 	if (ncpu <= 0)
@@ -30,9 +41,26 @@ static int size_maps(struct dataplane *dp, uint32_t flows)
 					       (uint32_t)ncpu * AE_REASON_STRIDE);
 	if (err)
 		return err;
-	for (dp->flow_sets = 1; dp->flow_sets < want;)
-		dp->flow_sets <<= 1;
-	return bpf_map__set_max_entries(dp->skel->maps.flows, dp->flow_sets);
+	dp->flow_cpus = (uint32_t)ncpu;
+	dp->flow_run = pow2_at_least(((uint64_t)flows + ncpu - 1) / ncpu);
+	if (dp->flow_run < AE_FLOW_RUN_MIN)
+		dp->flow_run = AE_FLOW_RUN_MIN;
+	dp->flow_syn_run = dp->flow_run / 8 > AE_FLOW_RUN_MIN ? dp->flow_run / 8 : AE_FLOW_RUN_MIN;
+	entries = (uint64_t)ncpu * (dp->flow_run + dp->flow_syn_run);
+	if (entries >= AE_FLOW_SLOT_ENTRY) { /* a slot names fewer entries */
+		pr_warn("dataplane: a flow table of %u flows needs %llu entries on %d CPUs; a slot "
+			"names at most %u\n",
+			flows, (unsigned long long)entries, ncpu, AE_FLOW_SLOT_ENTRY - 1);
+		return -E2BIG;
+	}
+	dp->flow_buckets =
+		pow2_at_least(((uint64_t)flows + AE_FLOW_BUCKET_FLOWS - 1) / AE_FLOW_BUCKET_FLOWS);
+	err = bpf_map__set_max_entries(dp->skel->maps.flows, (uint32_t)entries);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.flow_index, dp->flow_buckets);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.flow_cursor, (uint32_t)ncpu);
+	return err;
 }
 
 /* Every ALU instruction whose immediate is `placeholder` gets `value` (anyedge_abi.h says why);
@@ -61,22 +89,20 @@ static int patch_imm(struct bpf_program *prog, uint32_t placeholder, uint32_t va
 	return err;
 }
 
-/* Read a new flow table whole, once, through the kernel's own mapping. On these VMs the first
- * touch of a page at a kernel address costs ~1 us in the hypervisor (measured: a new flow's
- * packet paid it in the median); paying it at load keeps it off the data path.
+/* Read a map whole, once, through the kernel's own mapping. On these VMs the first touch of a
+ * page at a kernel address costs ~1 us in the hypervisor (measured: a new flow's packet paid it
+ * in the median); paying it at load keeps it off the data path.
  */
-int prefault_flows(struct dataplane *dp)
+static int prefault(int fd, size_t value_size)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fd = bpf_map__fd(dp->skel->maps.flows);
 	uint32_t chunk = 1024, count, pos, next;
-	struct ae_flow_set *vals;
 	uint32_t *keys;
-	void *in = NULL;
+	void *vals, *in = NULL;
 	int err;
 
 	keys = calloc(chunk, sizeof(*keys));
-	vals = calloc(chunk, sizeof(*vals));
+	vals = calloc(chunk, value_size);
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
@@ -92,6 +118,41 @@ int prefault_flows(struct dataplane *dp)
 out:
 	free(keys);
 	free(vals);
+	return err;
+}
+
+/* What the maps are, for the next controller (dp_pin_prepare) and for readers of the table. */
+int write_meta(struct dataplane *dp)
+{
+	struct ae_meta meta = {
+		.abi_version = AE_ABI_VERSION,
+		.flow_seed = dp->flow_seed,
+		.ring_size = dp->ring_size,
+	};
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.meta), &zero, &meta, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* A new table: each CPU's runs laid out, its entries and index mapped. */
+int init_flows(struct dataplane *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.flow_cursor), err;
+	struct ae_flow_cursor c = { .mask = dp->flow_run - 1, .syn_mask = dp->flow_syn_run - 1 };
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < dp->flow_cpus; cpu++) {
+		c.base = cpu * dp->flow_run;
+		c.syn_base = dp->flow_cpus * dp->flow_run + cpu * dp->flow_syn_run;
+		if (bpf_map_update_elem(fd, &cpu, &c, BPF_ANY))
+			return -errno;
+	}
+	err = prefault(bpf_map__fd(dp->skel->maps.flows), sizeof(struct ae_flow));
+	if (!err)
+		err = prefault(bpf_map__fd(dp->skel->maps.flow_index),
+			       sizeof(struct ae_flow_bucket));
 	return err;
 }
 
@@ -127,7 +188,7 @@ int shape_maps(struct dataplane *dp, uint32_t flows, int *tmpl_fd)
 
 int set_flow_constants(struct dataplane *dp)
 {
-	int err = patch_imm(dp->skel->progs.anyedge_xdp, AE_FLOW_MASK_IMM, dp->flow_sets - 1);
+	int err = patch_imm(dp->skel->progs.anyedge_xdp, AE_FLOW_MASK_IMM, dp->flow_buckets - 1);
 
 	if (!err)
 		err = patch_imm(dp->skel->progs.anyedge_xdp, AE_FLOW_SEED_IMM, dp->flow_seed);

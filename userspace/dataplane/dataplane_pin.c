@@ -99,14 +99,8 @@ int dp_pin_adopt(struct dataplane *dp)
 {
 	int bfd = bpf_map__fd(dp->skel->maps.backends);
 	int ffd = bpf_map__fd(dp->skel->maps.vip_filter);
-	int mfd = bpf_map__fd(dp->skel->maps.meta);
 	int kfd = bpf_map__fd(dp->skel->maps.vip_keys);
 	int cfd = bpf_map__fd(dp->skel->maps.config);
-	struct ae_meta meta = {
-		.abi_version = AE_ABI_VERSION,
-		.flow_seed = dp->flow_seed,
-		.ring_size = dp->ring_size,
-	};
 	struct ae_meta was = { 0 };
 	struct ae_backend b;
 	__u32 id, idx, top = 0, zero = 0;
@@ -139,8 +133,6 @@ int dp_pin_adopt(struct dataplane *dp)
 			top = e->id + 1; /* the search for a free id goes on after the last */
 	}
 	dp->vids.next = top % AE_MAX_VIPS;
-	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY))
-		return -errno;
 	if (dp->adopted)
 		pr_info("dataplane: adopted pinned maps under %s (%zu backends)\n", dp->pin_dir,
 			adopted);
