@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: per-packet cost of the steering program, beside the floor (an XDP_PASS-only
 # program timed the same way, interleaved, in the same run). Packet classes:
-#   non-VIP pass | VIP new flow (a SYN: steered by the ring, writes its way, embryonic; the
-#   connection's first ACK: a hit that promotes the way; UDP: miss + write) | VIP established
+#   non-VIP pass | VIP new flow (a SYN: steered by the ring, writes its handshake unread; the
+#   connection's first ACK: a hit that makes it established; UDP: miss + write) | VIP established
 #   flow (an ACK: hit) | IPv6 VIP hit
 # Machines here are shared and noisy: compare figures from one run, not across runs.
 set -eu
@@ -53,7 +53,7 @@ print("%-28s %10.1f %10.1f %10.1f %12.1f %10.1f" % (sys.argv[1], d["ns_per_packe
 # kernel clock steps by ~10 ns here, so the median moves in 10 ns steps and the IQM does not
 printf '%-28s %10s %10s %10s %12s %10s\n' "class" "ns/packet" "floor ns" "net ns" "net median" "net IQM"
 run "non-VIP pass" "$REPEAT" "$tmp/nonvip.pcap"
-# each of FLOWS distinct flows runs once: every run is a miss that writes its flow's way
+# each of FLOWS distinct flows runs once: every run is a miss that writes its flow's entry
 run "VIP new flow (SYN)" 1 "$tmp/new.pcap"
 # the same path with 64 flows in turn, each SYN steered afresh: their sets and ring entries stay in
 # cache, so this is the steering logic without the two random reads into large memory (a set of

@@ -12,7 +12,7 @@
 # runs), divided by its runs: the sender, veth and the stack are outside it.
 #
 # Classes: established IPv4 and IPv6 (LIVE_FLOWS flows of ACKs sent in turn: each flow's first
-# frame writes its way, every later one hits), the same for IPv4 with LIVE_MANY flows (their lines
+# frame writes its entry, every later one hits), the same for IPv4 with LIVE_MANY flows (their lines
 # and pages no longer all stay in cache and TLB), and non-VIP (passed to the stack). Programs: the
 # floor, anyedge (tests/bench.yaml through tests/edge_attach) and, when KATRAN_OBJ names Katran's
 # object and $B/tests/katran_bench exists, Katran configured from the same policy. In a round, each

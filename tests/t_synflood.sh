@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # A SYN flood cannot churn the flow table (issue 16 §2), through `anyedge replay` as a user would
-# run it: 10 000 connections open (SYN, then the ACK that promotes its way), then 1M SYNs from
+# run it: 10 000 connections open (SYN, then the ACK that makes it established), then 1M SYNs from
 # spoofed sources at the same VIP, then a reload that changes eu-west's ring (a third backend);
 # the 10 000 connections' next packets must keep their backends (>= 99.9 %). The flow table is
-# the policy's, DESIGN's default size (2^20 ways).
+# the policy's, DESIGN's default size (2^20 flows).
 set -u
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
