@@ -1003,43 +1003,78 @@ static void test_syn_takes_only_embryonic_ways(void **state)
 	assert_false(way.handshake);
 }
 
+/* The bucket of a UDP flow from 203.0.113.200:sport to 192.0.2.1:443, as the program picks it. */
+static uint32_t udp_bucket(struct fix *f, uint16_t sport)
+{
+	int ifd = dp_map_fd(f->dp, "flow_index"), mfd = dp_map_fd(f->dp, "meta");
+	struct ae_flow_key k = { .proto = IPPROTO_UDP, .family = AE_FAMILY_V4 };
+	struct bpf_map_info info = { 0 };
+	uint32_t zero = 0, len = sizeof(info);
+	struct ae_meta m;
+
+	assert_int_equal(bpf_map_lookup_elem(mfd, &zero, &m), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(ifd, &info, &len), 0);
+	assert_int_equal(inet_pton(AF_INET, "203.0.113.200", k.src), 1);
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", k.dst), 1);
+	k.sport = htons(sport);
+	k.dport = htons(443);
+	return ae_flow_fold(&k, m.flow_seed) & (info.max_entries - 1);
+}
+
 /* Entries age: a CPU's run is a ring, so an idle flow's entry is overwritten once its run has
- * gone round, while a flow that keeps sending is copied to the run's head and keeps its backend
- * across a ring change. A small table, one flow kept busy among a thousand UDP flows.
+ * gone round, while a flow that keeps sending is copied to the run's head and keeps its backend.
+ * A small table; busy flows in buckets 0-3, a thousand new flows in buckets 4-7 (they share the
+ * runs, not the slots). After a ring change (about a third of the flows' ring choices move), the
+ * busy flows must keep their backends: an entry lost would send them to the new ring's choice.
  */
 static void test_entries_age(void **state)
 {
 	struct fix *f = *state;
 	struct dp_opts small = { .flow_table_size = 64 };
-	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 21000, 443);
-	char busy[INET_ADDR_STR];
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	uint16_t busy[8], idle = 0, port;
+	char to[8][INET_ADDR_STR];
+	int i, k, n = 0, churned = 0;
 	struct way way;
 	struct result r;
-	int i;
 
 	dp_close(f->dp);
 	assert_int_equal(dp_open(f->p, &small, &f->dp), 0);
 	reapply(f);
 	s.proto = IPPROTO_UDP;
-	run(f, &s, &r); /* the idle one */
-	s.sport = 21001;
-	run(f, &s, &r); /* the busy one */
-	strcpy(busy, r.backend);
-	for (i = 0; i < 1000; i++) {
-		s.sport = 22000 + i;
+	/* the first busy flow shares the idle one's bucket: a bucket's newest flow leaves it (for
+	 * a run, where it ages) only when a newer one comes
+	 */
+	for (port = 21000; n < 8 || !idle; port++) {
+		if (udp_bucket(f, port) >= 4 ||
+		    (idle && !n && udp_bucket(f, port) != udp_bucket(f, idle)))
+			continue;
+		s.sport = port;
+		run(f, &s, &r);
+		if (!idle) {
+			idle = port;
+			continue;
+		}
+		busy[n] = port;
+		strcpy(to[n++], r.backend);
+	}
+	add_eu_backend(f);
+	for (port = 30000; churned < 1000; port++) {
+		if (udp_bucket(f, port) < 4)
+			continue;
+		s.sport = port;
 		run(f, &s, &r);
 		assert_int_equal(r.action, XDP_TX);
-		s.sport = 21001;
-		run(f, &s, &r);
-		assert_string_equal(r.backend, busy);
+		churned++;
+		for (k = 0; k < 8; k++) {
+			s.sport = busy[k];
+			run(f, &s, &r);
+			assert_string_equal(r.backend, to[k]);
+		}
 	}
-	assert_false(find_way(f, s.src, 21000, &way));
-	assert_true(find_way(f, s.src, 21001, &way));
-	add_eu_backend(f);
-	for (i = 0; i < 8; i++) {
-		run(f, &s, &r);
-		assert_string_equal(r.backend, busy);
-	}
+	assert_false(find_way(f, s.src, idle, &way));
+	for (i = 0; i < 8; i++)
+		assert_true(find_way(f, s.src, busy[i], &way));
 }
 
 static void test_counters(void **state)

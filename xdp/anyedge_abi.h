@@ -193,14 +193,14 @@ struct ae_flow_key {
  * run for established flows moved out of their bucket, a run for handshakes. A CPU's next
  * entry overwrites its run's oldest, so an entry lives for its CPU's next run-length of them;
  * a hit in the older half of its run copies it to the run's head, so a flow that keeps sending
- * keeps its entry and an idle one ages out.
+ * keeps its entry and an idle one ages out (a bucket's newest, once a newer flow displaces it).
  *
  * Every CPU reads every bucket and entry (a flow that moves between CPUs keeps its backend) and
  * writes without a lock; an entry is written before the slot naming it, and `check` binds an
  * entry's fields to the flow and to the epoch they were checked under, so an entry from an
  * older epoch, overwritten, or torn by two writers, is checked again before it is trusted.
  *
- * flow_cursor: per CPU, where its runs are and where each goes next (written by that CPU only).
+ * flow_runs: where each CPU's runs are and where each goes next.
  */
 #define AE_FLOW_SLOTS 16
 #define AE_FLOW_SYN_SLOTS 4
@@ -229,15 +229,26 @@ struct ae_flow_bucket {
 
 _Static_assert(sizeof(struct ae_flow_bucket) == 128, "a bucket is two cache lines");
 
-/* One line per CPU. A run is entries base .. base + mask (mask + 1 a power of two). */
+/* flow_runs: one entry. CPU c's established run is entries c << shift and the 1 << shift after
+ * it; its handshake run, syn_base + (c << syn_shift) and the 1 << syn_shift after it. Each CPU's
+ * cursor is a line of its own, written by that CPU only; every CPU reads them all to tell how old
+ * an entry is.
+ */
+#define AE_FLOW_MAX_CPUS 256
+
 struct ae_flow_cursor {
-	__u32 next; /* the established run's next entry, 0 .. mask */
-	__u32 mask;
-	__u32 base;
+	__u32 next; /* the established run's next entry, from its start */
 	__u32 syn_next; /* the handshake run's */
-	__u32 syn_mask;
+	__u8 pad[56];
+};
+
+struct ae_flow_runs {
+	__u32 shift;
+	__u32 syn_shift;
 	__u32 syn_base;
-	__u8 pad[40];
+	__u32 ncpu;
+	__u8 pad[48];
+	struct ae_flow_cursor cpu[AE_FLOW_MAX_CPUS];
 };
 
 _Static_assert(sizeof(struct ae_flow_cursor) == 64, "a cursor is one cache line");

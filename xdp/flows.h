@@ -15,7 +15,9 @@
 
 struct flow_ref {
 	struct ae_flow_bucket *b;
+	struct ae_flow_runs *runs;
 	struct ae_flow_cursor *c; /* this CPU's */
+	__u32 cpu;
 	struct ae_flow *f; /* NULL: the table does not hold the flow */
 	__u32 at; /* where f is: a slot, FLOW_AT_NEWEST */
 	__u32 dup; /* where an older connection of the flow's 5-tuple is, else FLOW_NOWHERE */
@@ -39,12 +41,15 @@ static __always_inline struct ae_flow *flow_entry(__u32 e)
  */
 static __always_inline void flow_locate(struct flow_ref *r, __u32 hash)
 {
-	__u32 idx = hash & AE_FLOW_MASK_IMM, cpu = bpf_get_smp_processor_id();
+	__u32 idx = hash & AE_FLOW_MASK_IMM, zero = 0;
 
 	r->b = bpf_map_lookup_elem(&flow_index, &idx);
-	r->c = bpf_map_lookup_elem(&flow_cursor, &cpu);
-	if (r->c)
+	r->runs = bpf_map_lookup_elem(&flow_runs, &zero);
+	r->cpu = bpf_get_smp_processor_id() & (AE_FLOW_MAX_CPUS - 1);
+	if (r->runs) {
+		r->c = &r->runs->cpu[r->cpu];
 		(void)*(volatile __u32 *)&r->c->next;
+	}
 }
 
 /* The entry's fields, the flow they belong to (its fold hash) and the epoch they were checked
@@ -124,39 +129,40 @@ static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const stru
 }
 
 /* The next entry of this CPU's established run (syn: handshake run), taken. */
-static __always_inline __u32 flow_take(struct ae_flow_cursor *c, int syn)
+static __always_inline __u32 flow_take(const struct flow_ref *r, int syn)
 {
 	__u32 n;
 
 	if (syn) {
-		n = c->syn_next;
-		c->syn_next = (n + 1) & c->syn_mask;
-		return c->syn_base + n;
+		n = r->c->syn_next;
+		r->c->syn_next = (n + 1) & ((1U << r->runs->syn_shift) - 1);
+		return r->runs->syn_base + (r->cpu << r->runs->syn_shift) + n;
 	}
-	n = c->next;
-	c->next = (n + 1) & c->mask;
-	return c->base + n;
+	n = r->c->next;
+	r->c->next = (n + 1) & ((1U << r->runs->shift) - 1);
+	return (r->cpu << r->runs->shift) + n;
 }
 
-/* How many entries of this CPU's established run were taken since entry e, when e is in it:
- * mask when the next one taken overwrites it. An entry of another CPU's run (its flow moved, or
- * the entry is another CPU's business): mask + 1.
+/* How many entries of its CPU's established run were taken since entry e: a run's length - 1
+ * when the next one taken overwrites it.
  */
-static __always_inline __u32 flow_age(const struct ae_flow_cursor *c, __u32 e)
+static __always_inline __u32 flow_age(const struct flow_ref *r, __u32 e)
 {
-	__u32 n = e - c->base;
+	__u32 owner = (e >> r->runs->shift) & (AE_FLOW_MAX_CPUS - 1);
+	__u32 mask = (1U << r->runs->shift) - 1;
 
-	if (n > c->mask)
-		return c->mask + 1;
-	return (c->next - n - 1) & c->mask;
+	return (r->runs->cpu[owner].next - (e & mask) - 1) & mask;
 }
 
-/* The open slot a flow moved out of its bucket's newest takes: an empty one, else one whose
- * entry is in the older half of this CPU's run (idle, or overwritten already), else any.
+/* The open slot a flow moved out of its bucket's newest takes: an empty one, else the one whose
+ * entry is oldest in its CPU's run (idle, or overwritten already: a flow that keeps sending is
+ * copied to its run's head before half a run goes by). The oldest is kept without a branch on
+ * it, as the age above the slot number: branching on it would multiply the verifier's states.
  */
 static __always_inline __u32 flow_open_slot(const struct flow_ref *r)
 {
-	__u32 i, age;
+	__u64 best = 0, key, lt;
+	__u32 i;
 
 #pragma unroll
 	for (i = 0; i < AE_FLOW_OPEN_SLOTS; i++)
@@ -164,11 +170,11 @@ static __always_inline __u32 flow_open_slot(const struct flow_ref *r)
 			return i;
 #pragma unroll
 	for (i = 0; i < AE_FLOW_OPEN_SLOTS; i++) {
-		age = flow_age(r->c, (r->b->slot[i] & AE_FLOW_SLOT_ENTRY) - 1);
-		if (age > r->c->mask / 2 && age <= r->c->mask)
-			return i;
+		key = (__u64)flow_age(r, (r->b->slot[i] & AE_FLOW_SLOT_ENTRY) - 1) << 4 | i;
+		lt = (best - key) >> 63; /* best < key: both below 2^36 */
+		best ^= (best ^ key) & -lt;
 	}
-	return bpf_get_prandom_u32() % AE_FLOW_OPEN_SLOTS;
+	return best & (AE_FLOW_SLOTS - 1);
 }
 
 /* Copy an entry to the head of this CPU's established run, under open slot k; the entry is
@@ -177,7 +183,7 @@ static __always_inline __u32 flow_open_slot(const struct flow_ref *r)
 static __always_inline struct ae_flow *flow_to_run(struct flow_ref *r, const struct ae_flow *f,
 						   __u32 hash, __u32 k)
 {
-	__u32 e = flow_take(r->c, 0);
+	__u32 e = flow_take(r, 0);
 	struct ae_flow *g = flow_entry(e);
 
 	if (!g)
@@ -224,8 +230,9 @@ static __always_inline void flow_keep(struct flow_ref *r, __u32 hash)
 		r->at = FLOW_AT_NEWEST;
 		return;
 	}
-	e = r->b->slot[r->at & (AE_FLOW_SLOTS - 1)];
-	if (flow_age(r->c, (e & AE_FLOW_SLOT_ENTRY) - 1) > r->c->mask / 2)
+	/* past its run's middle, or in another CPU's run (the flow moved here) */
+	e = (r->b->slot[r->at & (AE_FLOW_SLOTS - 1)] & AE_FLOW_SLOT_ENTRY) - 1;
+	if ((e >> r->runs->shift) != r->cpu || flow_age(r, e) > ((1U << r->runs->shift) - 1) / 2)
 		r->f = flow_to_run(r, f, hash, r->at) ?: f;
 }
 
@@ -257,7 +264,7 @@ static __always_inline void flow_insert(struct flow_ref *r, const struct pkt *p,
 		flow_store(&r->b->newest, p, epoch, b, backend, vip);
 		return;
 	}
-	e = flow_take(r->c, 1);
+	e = flow_take(r, 1);
 	f = flow_entry(e);
 	if (!f)
 		return;

@@ -76,7 +76,7 @@ struct {
 } rings SEC(".maps");
 
 /* The flow table (anyedge_abi.h), sized by the controller at load: entries, the index over
- * them (a power of two of buckets), a cursor per CPU.
+ * them (a power of two of buckets); and where each CPU's runs of entries are.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -97,10 +97,10 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE); /* a cursor, on one line */
+	__uint(map_flags, BPF_F_MMAPABLE); /* on a page: each cursor on a line of its own */
 	__type(key, __u32);
-	__type(value, struct ae_flow_cursor);
-} flow_cursor SEC(".maps");
+	__type(value, struct ae_flow_runs);
+} flow_runs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -41,6 +41,11 @@ static int size_maps(struct dataplane *dp, uint32_t flows)
 					       (uint32_t)ncpu * AE_REASON_STRIDE);
 	if (err)
 		return err;
+	if (ncpu > AE_FLOW_MAX_CPUS) {
+		pr_warn("dataplane: %d CPUs; the flow table's runs are laid out for at most %d\n",
+			ncpu, AE_FLOW_MAX_CPUS);
+		return -E2BIG;
+	}
 	dp->flow_cpus = (uint32_t)ncpu;
 	dp->flow_run = pow2_at_least(((uint64_t)flows + ncpu - 1) / ncpu);
 	if (dp->flow_run < AE_FLOW_RUN_MIN)
@@ -58,8 +63,6 @@ static int size_maps(struct dataplane *dp, uint32_t flows)
 	err = bpf_map__set_max_entries(dp->skel->maps.flows, (uint32_t)entries);
 	if (!err)
 		err = bpf_map__set_max_entries(dp->skel->maps.flow_index, dp->flow_buckets);
-	if (!err)
-		err = bpf_map__set_max_entries(dp->skel->maps.flow_cursor, (uint32_t)ncpu);
 	return err;
 }
 
@@ -136,20 +139,33 @@ int write_meta(struct dataplane *dp)
 	return 0;
 }
 
+static uint32_t log2_of(uint32_t pow2)
+{
+	uint32_t n = 0;
+
+	while ((1U << n) < pow2)
+		n++;
+	return n;
+}
+
 /* A new table: each CPU's runs laid out, its entries and index mapped. */
 int init_flows(struct dataplane *dp)
 {
-	int fd = bpf_map__fd(dp->skel->maps.flow_cursor), err;
-	struct ae_flow_cursor c = { .mask = dp->flow_run - 1, .syn_mask = dp->flow_syn_run - 1 };
-	uint32_t cpu;
+	struct ae_flow_runs *runs = calloc(1, sizeof(*runs));
+	uint32_t zero = 0;
+	int err = 0;
 
-	for (cpu = 0; cpu < dp->flow_cpus; cpu++) {
-		c.base = cpu * dp->flow_run;
-		c.syn_base = dp->flow_cpus * dp->flow_run + cpu * dp->flow_syn_run;
-		if (bpf_map_update_elem(fd, &cpu, &c, BPF_ANY))
-			return -errno;
-	}
-	err = prefault(bpf_map__fd(dp->skel->maps.flows), sizeof(struct ae_flow));
+	if (!runs)
+		return -ENOMEM;
+	runs->shift = log2_of(dp->flow_run);
+	runs->syn_shift = log2_of(dp->flow_syn_run);
+	runs->syn_base = dp->flow_cpus * dp->flow_run;
+	runs->ncpu = dp->flow_cpus;
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flow_runs), &zero, runs, BPF_ANY))
+		err = -errno;
+	free(runs);
+	if (!err)
+		err = prefault(bpf_map__fd(dp->skel->maps.flows), sizeof(struct ae_flow));
 	if (!err)
 		err = prefault(bpf_map__fd(dp->skel->maps.flow_index),
 			       sizeof(struct ae_flow_bucket));
