@@ -99,7 +99,10 @@ attach() { # prog dev
 	floor) in_r "$LIVE" floor --dev "$2" ;;
 	anyedge) in_r "$B/tests/edge_attach" --config "$POLICY" --dev "$2" ;;
 	katran)
-		in_r "$KATRAN" --config "$POLICY" --attach "$2" >"$tmp/katran.out" 2>&1 &
+		# nsenter itself, not the in_r function: a function sent to the background runs in a
+		# subshell, and $! would be that subshell, leaving katran_bench running after cleanup
+		nsenter --net=/run/netns/"$NS_R" "$KATRAN" --config "$POLICY" --attach "$2" \
+			>"$tmp/katran.out" 2>&1 &
 		kpid=$!
 		i=0
 		while ! grep -q '^ready' "$tmp/katran.out"; do
