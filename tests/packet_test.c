@@ -627,6 +627,19 @@ struct way {
 	int handshake;
 };
 
+/* The program's bucket hash: the table's seed and its bucket mask. */
+static void flow_table_hash(struct fix *f, uint32_t *seed, uint32_t *mask)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t zero = 0, len = sizeof(info);
+	struct ae_meta m;
+
+	assert_int_equal(bpf_map_lookup_elem(dp_map_fd(f->dp, "meta"), &zero, &m), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(dp_map_fd(f->dp, "flow_index"), &info, &len), 0);
+	*seed = m.flow_seed;
+	*mask = info.max_entries - 1;
+}
+
 /* Every flow the flow table names: each bucket's newest, and the entries its slots name (a
  * slot whose entry has since been overwritten by another flow's is skipped, as the program
  * skips it).
@@ -634,16 +647,12 @@ struct way {
 static size_t flow_ways(struct fix *f, struct way *out, size_t max)
 {
 	int ifd = dp_map_fd(f->dp, "flow_index"), efd = dp_map_fd(f->dp, "flows");
-	int mfd = dp_map_fd(f->dp, "meta");
-	struct bpf_map_info info = { 0 };
-	uint32_t i, k, e, v, zero = 0, len = sizeof(info), h;
+	uint32_t i, k, e, v, h, seed, mask;
 	struct ae_flow_bucket b;
-	struct ae_meta m;
 	struct ae_flow x;
 	size_t n = 0;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd, &zero, &m), 0);
-	assert_int_equal(bpf_obj_get_info_by_fd(ifd, &info, &len), 0);
+	flow_table_hash(f, &seed, &mask);
 	for (i = 0; !bpf_map_lookup_elem(ifd, &i, &b); i++) {
 		if (b.newest.key.family && n < max)
 			out[n++] = (struct way){ .f = b.newest };
@@ -652,8 +661,8 @@ static size_t flow_ways(struct fix *f, struct way *out, size_t max)
 			e = (v & AE_FLOW_SLOT_ENTRY) - 1;
 			if (!v || bpf_map_lookup_elem(efd, &e, &x))
 				continue;
-			h = ae_flow_fold(&x.key, m.flow_seed);
-			if (((h ^ v) & AE_FLOW_SLOT_TAG) || (h & (info.max_entries - 1)) != i)
+			h = ae_flow_fold(&x.key, seed);
+			if (((h ^ v) & AE_FLOW_SLOT_TAG) || (h & mask) != i)
 				continue;
 			if (n < max)
 				out[n++] = (struct way){ .f = x,
@@ -1006,19 +1015,15 @@ static void test_syn_takes_only_embryonic_ways(void **state)
 /* The bucket of a UDP flow from 203.0.113.200:sport to 192.0.2.1:443, as the program picks it. */
 static uint32_t udp_bucket(struct fix *f, uint16_t sport)
 {
-	int ifd = dp_map_fd(f->dp, "flow_index"), mfd = dp_map_fd(f->dp, "meta");
 	struct ae_flow_key k = { .proto = IPPROTO_UDP, .family = AE_FAMILY_V4 };
-	struct bpf_map_info info = { 0 };
-	uint32_t zero = 0, len = sizeof(info);
-	struct ae_meta m;
+	uint32_t seed, mask;
 
-	assert_int_equal(bpf_map_lookup_elem(mfd, &zero, &m), 0);
-	assert_int_equal(bpf_obj_get_info_by_fd(ifd, &info, &len), 0);
+	flow_table_hash(f, &seed, &mask);
 	assert_int_equal(inet_pton(AF_INET, "203.0.113.200", k.src), 1);
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", k.dst), 1);
 	k.sport = htons(sport);
 	k.dport = htons(443);
-	return ae_flow_fold(&k, m.flow_seed) & (info.max_entries - 1);
+	return ae_flow_fold(&k, seed) & mask;
 }
 
 /* Entries age: a CPU's run is a ring, so an idle flow's entry is overwritten once its run has

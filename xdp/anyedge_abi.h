@@ -246,8 +246,7 @@ struct ae_flow_runs {
 	__u32 shift;
 	__u32 syn_shift;
 	__u32 syn_base;
-	__u32 ncpu;
-	__u8 pad[48];
+	__u8 pad[52];
 	struct ae_flow_cursor cpu[AE_FLOW_MAX_CPUS];
 };
 

@@ -139,15 +139,6 @@ int write_meta(struct dataplane *dp)
 	return 0;
 }
 
-static uint32_t log2_of(uint32_t pow2)
-{
-	uint32_t n = 0;
-
-	while ((1U << n) < pow2)
-		n++;
-	return n;
-}
-
 /* A new table: each CPU's runs laid out, its entries and index mapped. */
 int init_flows(struct dataplane *dp)
 {
@@ -157,10 +148,9 @@ int init_flows(struct dataplane *dp)
 
 	if (!runs)
 		return -ENOMEM;
-	runs->shift = log2_of(dp->flow_run);
-	runs->syn_shift = log2_of(dp->flow_syn_run);
+	runs->shift = __builtin_ctz(dp->flow_run); /* runs are powers of two */
+	runs->syn_shift = __builtin_ctz(dp->flow_syn_run);
 	runs->syn_base = dp->flow_cpus * dp->flow_run;
-	runs->ncpu = dp->flow_cpus;
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flow_runs), &zero, runs, BPF_ANY))
 		err = -errno;
 	free(runs);
