@@ -26,6 +26,7 @@
 #include "../xdp/hash.h"
 #pragma GCC diagnostic pop
 #include "dataplane.h"
+#include "maglev.h"
 #include "pkt.h"
 
 #define EDGE_MAC "\x02\x00\x00\x00\x00\x01"
@@ -622,6 +623,50 @@ static void test_drained_backend(void **state)
 }
 
 /* A flow the table names, and whether as a handshake (anyedge_abi.h). */
+/* A new flow's backend is the entry Maglev put at its flow hash modulo ring_size: the table is
+ * rebuilt here from eu-west's backends, weights and seed, and compared with where SYNs go, each
+ * read through the ring's packing (anyedge_abi.h), at all four places in a value.
+ */
+static void test_ring_entry_is_maglevs(void **state)
+{
+	struct fix *f = *state;
+	const struct policy_region *eu = &f->p->regions[EU];
+	struct pkt_spec s = tcp4("203.0.113.200", "192.0.2.1", 0, 443);
+	struct ae_flow_key k = { .proto = IPPROTO_TCP, .family = AE_FAMILY_V4 };
+	uint32_t *table, size = f->p->dataplane.ring_size, idx, at[AE_RING_WORD_IDS] = { 0 };
+	struct maglev_backend in[4];
+	char want[INET_ADDR_STR];
+	struct result r;
+	size_t i;
+
+	assert_true(eu->n_backends >= 2 && eu->n_backends <= 4);
+	for (i = 0; i < eu->n_backends; i++)
+		in[i] = (struct maglev_backend){ .addr = eu->backends[i].addr,
+						 .weight = eu->backends[i].weight,
+						 .id = i };
+	table = calloc(size, sizeof(*table));
+	assert_non_null(table);
+	assert_int_equal(maglev_build(in, eu->n_backends, f->p->dataplane.hash_seed, size, table),
+			 0);
+	assert_int_equal(inet_pton(AF_INET, s.src, k.src), 1);
+	assert_int_equal(inet_pton(AF_INET, s.dst, k.dst), 1);
+	k.dport = htons(s.dport);
+	s.tcp_flags = 0x02;
+	for (i = 0; i < 512; i++) {
+		s.sport = 20000 + i;
+		k.sport = htons(s.sport);
+		idx = ae_flow_hash(&k, f->p->dataplane.hash_seed) % size;
+		at[idx % AE_RING_WORD_IDS]++;
+		run(f, &s, &r);
+		assert_int_equal(r.action, XDP_TX);
+		inet_addr_str(&eu->backends[table[idx]].addr, want, sizeof(want));
+		assert_string_equal(r.backend, want);
+	}
+	for (i = 0; i < AE_RING_WORD_IDS; i++)
+		assert_true(at[i] > 64);
+	free(table);
+}
+
 struct way {
 	struct ae_flow f;
 	int handshake;
@@ -1878,6 +1923,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_across_ring_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drained_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_entry_is_maglevs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_bucket_evicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood_keeps_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_way_check, setup, teardown),

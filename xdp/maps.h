@@ -55,16 +55,16 @@ struct {
 	__type(value, struct ae_backend);
 } backends SEC(".maps");
 
-/* A ring: ring_size backend ids. The controller sizes this template to ring_size at load, and
- * every ring is exactly that size, so the verifier inlines the ring lookup with its bound as an
- * immediate (BPF_F_INNER_MAP would read the bound from the ring first: another dependent cache
- * miss per new flow).
+/* A ring: ring_size backend ids, packed four to a value (anyedge_abi.h). The controller sizes
+ * this template to AE_RING_WORDS(ring_size) at load, and every ring is exactly that size, so the
+ * verifier inlines the ring lookup with its bound as an immediate (BPF_F_INNER_MAP would read the
+ * bound from the ring first: another dependent cache miss per new flow).
  */
 struct ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 };
 
 /* Slot vip_id * AE_MAX_REGIONS + region_id; empty where the policy has no such ring. */

@@ -105,7 +105,8 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 {
 	struct ae_flow *f = r->f;
 	struct ae_backend *b;
-	__u32 idx, *id;
+	__u32 idx, w, id;
+	__u64 *ids;
 	void *ring;
 
 	if (f) {
@@ -135,17 +136,19 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 		return XDP_DROP;
 	}
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
-	id = bpf_map_lookup_elem(ring, &idx);
-	b = id ? bpf_map_lookup_elem(&backends, id) : 0;
+	w = idx / AE_RING_WORD_IDS;
+	ids = bpf_map_lookup_elem(ring, &w);
+	id = ids ? (__u16)(*ids >> (idx % AE_RING_WORD_IDS * 16)) : 0;
+	b = ids ? bpf_map_lookup_elem(&backends, &id) : 0;
 	if (!b || !b->family) {
 		*reason = AE_DROP_NO_BACKEND;
 		return XDP_DROP;
 	}
 	/* An ICMP error takes no entry: a flood of them is as cheap as one. */
 	if (f)
-		flow_store(f, p, epoch, b, *id, v->id);
+		flow_store(f, p, epoch, b, id, v->id);
 	else if (r->b && !p->icmp)
-		flow_insert(r, p, epoch, b, *id, v->id);
+		flow_insert(r, p, epoch, b, id, v->id);
 	/* a connection counts once, at its SYN; not again when its first ACK writes an entry */
 	*new_flow = (p->syn || p->flow.proto != IPPROTO_TCP) && !p->icmp;
 	*out = b;

@@ -54,13 +54,14 @@ int dp_open(const struct policy *p, const struct dp_opts *opts, struct dataplane
 	for (i = 0; i < AE_RING_SLOTS; i++)
 		dp->slot_fd[i] = SLOT_UNKNOWN;
 	dp->ring_size = p->dataplane.ring_size;
-	dp->ring_keys = calloc(dp->ring_size, sizeof(uint32_t));
+	dp->ring_keys = calloc(AE_RING_WORDS(dp->ring_size), sizeof(uint32_t));
 	dp->ring_vals = calloc(dp->ring_size, sizeof(uint32_t));
-	if (!dp->ring_keys || !dp->ring_vals) {
+	dp->ring_words = calloc(AE_RING_WORDS(dp->ring_size), sizeof(uint64_t));
+	if (!dp->ring_keys || !dp->ring_vals || !dp->ring_words) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	for (i = 0; i < dp->ring_size; i++)
+	for (i = 0; i < AE_RING_WORDS(dp->ring_size); i++)
 		dp->ring_keys[i] = i;
 
 	dp->skel = anyedge_bpf__open();
@@ -132,6 +133,7 @@ void dp_close(struct dataplane *dp)
 	free(dp->ids.of);
 	free(dp->ring_keys);
 	free(dp->ring_vals);
+	free(dp->ring_words);
 	free(dp);
 }
 

@@ -47,8 +47,9 @@ struct dataplane {
 	uint32_t flow_cpus;
 	uint32_t flow_seed; /* its bucket hash's seed (ae_meta) */
 	uint32_t ring_seed; /* hash_seed the installed rings were built with */
-	uint32_t *ring_keys; /* 0..ring_size-1 for batch updates */
-	uint32_t *ring_vals;
+	uint32_t *ring_keys; /* 0..AE_RING_WORDS(ring_size)-1 for batch updates */
+	uint32_t *ring_vals; /* a Maglev table, one id an entry */
+	uint64_t *ring_words; /* the same, packed as the ring map holds it */
 	struct region_ring ring[AE_MAX_REGIONS];
 	uint64_t filter[AE_VIP_FILTER_WORDS]; /* vip_filter as last written */
 	struct ae_vip_slot vip_live[AE_VIP_SLOTS]; /* the live copy of vip_keys as written */

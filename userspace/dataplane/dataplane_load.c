@@ -162,13 +162,13 @@ int init_flows(struct dataplane *dp)
 	return err;
 }
 
-/* Every ring has exactly ring_size entries (see struct ring in maps.h): a map of that shape,
- * handed to libbpf as the template the rings map takes its inner shape from.
+/* Every ring has exactly ring_size entries, packed (see struct ring in maps.h): a map of that
+ * shape, handed to libbpf as the template the rings map takes its inner shape from.
  */
 static int ring_template(struct dataplane *dp, int *fd)
 {
-	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring_tmpl", sizeof(uint32_t), sizeof(uint32_t),
-			     dp->ring_size, NULL);
+	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring_tmpl", sizeof(uint32_t), sizeof(uint64_t),
+			     AE_RING_WORDS(dp->ring_size), NULL);
 	if (*fd < 0)
 		return -errno;
 	return bpf_map__set_inner_map_fd(dp->skel->maps.rings, *fd);

@@ -151,17 +151,21 @@ static int install_ring(struct dataplane *dp, const struct policy *p, size_t r, 
 
 static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_t n, uint32_t seed)
 {
-	uint32_t count = dp->ring_size;
+	uint32_t count = AE_RING_WORDS(dp->ring_size), i;
 	int fd, err;
 
 	err = maglev_build(in, n, seed, dp->ring_size, dp->ring_vals);
 	if (err)
 		return err;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring", sizeof(uint32_t), sizeof(uint32_t),
-			    dp->ring_size, NULL);
+	memset(dp->ring_words, 0, count * sizeof(*dp->ring_words));
+	for (i = 0; i < dp->ring_size; i++)
+		dp->ring_words[i / AE_RING_WORD_IDS] |= (uint64_t)dp->ring_vals[i]
+							<< (i % AE_RING_WORD_IDS * 16);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring", sizeof(uint32_t), sizeof(uint64_t),
+			    count, NULL);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_update_batch(fd, dp->ring_keys, dp->ring_vals, &count, NULL)) {
+	if (bpf_map_update_batch(fd, dp->ring_keys, dp->ring_words, &count, NULL)) {
 		err = -errno;
 		close(fd);
 		return err;
