@@ -53,15 +53,17 @@ static __always_inline void flow_locate(struct flow_ref *r, __u32 hash)
 }
 
 /* The entry's fields, the flow they belong to (its fold hash) and the epoch they were checked
- * under, bound in one word: each step is a bijection of its input word.
+ * under, bound in one word: a sum of products by odd constants, so a change to any one word
+ * changes it, and the four products do not wait on each other (a chain of mixes did: ~5 ns of
+ * an established packet's ~55 over live frames).
  */
 static __always_inline __u32 flow_check(const struct ae_flow *f, __u32 hash, __u32 epoch)
 {
 	const __u32 *a = (const __u32 *)f->addr;
-	__u32 h = ae_mix(hash ^ epoch, f->family | (__u32)f->vip << 8 | (__u32)f->backend << 16);
+	__u32 fields = f->family | (__u32)f->vip << 8 | (__u32)f->backend << 16;
 
-	h = ae_mix(h, a[0] ^ a[1]);
-	return ae_mix(h, a[2] ^ a[3]);
+	return (hash ^ epoch) * 0x9e3779b1 + fields * 0x85ebca77 + (a[0] ^ a[1]) * 0xc2b2ae3d +
+	       (a[2] ^ a[3]) * 0x27d4eb2f;
 }
 
 static __always_inline int flow_key_eq(const struct ae_flow_key *a, const struct ae_flow_key *b)

@@ -29,8 +29,10 @@ static __always_inline __u32 ae_flow_hash(const struct ae_flow_key *k, __u32 see
 	return ae_final(h ^ sizeof(*k));
 }
 
-/* A cheap per-flow hash for this edge's own use (its flow table's set, the IPv6 flow label):
- * the key's words xor-ed, then mixed. Unlike ae_flow_hash it need not agree with other edges.
+/* A cheap per-flow hash for this edge's own use (its flow table's bucket and tag, the IPv6 flow
+ * label): the key's words xor-ed, then one multiply, whose high half is well mixed. Every
+ * established packet waits on it before it can read its bucket. Unlike ae_flow_hash it need not
+ * agree with other edges.
  */
 static __always_inline __u32 ae_flow_fold(const struct ae_flow_key *k, __u32 seed)
 {
@@ -39,7 +41,7 @@ static __always_inline __u32 ae_flow_fold(const struct ae_flow_key *k, __u32 see
 
 	if (k->family != AE_FAMILY_V4)
 		x ^= w[1] ^ w[2] ^ w[3] ^ w[5] ^ w[6] ^ w[7];
-	return ae_final(x ^ seed);
+	return (__u32)(((__u64)(x ^ seed) * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
 #endif /* ANYEDGE_HASH_H */
