@@ -21,11 +21,13 @@
 # (program - floor) in the same round. Every measurement is checked:
 # steered classes must come back tunnelled, non-VIP must not come back, or the bench fails.
 #
-# LIVE_ROUNDS (8), LIVE_SECONDS per measurement (1), LIVE_CPU (the last), LIVE_POLICY,
-# LIVE_FLOWS (64), LIVE_MANY (4096).
+# LIVE_ROUNDS (8), LIVE_LOADS (4: loads of the programs the rounds are spread over), LIVE_SECONDS
+# per measurement (1), LIVE_CPU (the last), LIVE_POLICY, LIVE_FLOWS (64), LIVE_MANY (4096).
 set -u
 B=${B:-build}
 ROUNDS=${LIVE_ROUNDS:-8}
+LOADS=${LIVE_LOADS:-4}
+[ "$LOADS" -ge 1 ] && [ "$LOADS" -le "$ROUNDS" ] || LOADS=$ROUNDS
 SECS=${LIVE_SECONDS:-1}
 CPU=${LIVE_CPU:-$(($(nproc) - 1))}
 POLICY=${LIVE_POLICY:-tests/bench.yaml}
@@ -46,13 +48,17 @@ P=lv$$
 NS_S=$P-s NS_R=$P-r
 tmp=$(mktemp -d /tmp/anyedge-live.XXXXXX)
 kpid=""
-cleanup() {
+teardown() { # what one load made
 	if [ -n "$kpid" ]; then
 		kill "$kpid" 2>/dev/null
 		wait "$kpid" 2>/dev/null
+		kpid=""
 	fi
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_R" 2>/dev/null
+}
+cleanup() {
+	teardown
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -72,27 +78,29 @@ else
 	progs="$progs katran"
 fi
 
-# One veth pair per program, ${P}s<prog> in the sender's namespace to ${P}r<prog> in the
-# receiver's, every program attached for the whole run: switching programs is switching pairs.
-ip netns add "$NS_S" && ip netns add "$NS_R" || exit 1
-dev_s() { echo "${P}s$1" | cut -c1-15; }
-dev_r() { echo "${P}r$1" | cut -c1-15; }
-for p in $progs; do
-	ip link add "$(dev_s "$p")" netns "$NS_S" type veth peer name "$(dev_r "$p")" \
-		netns "$NS_R" || exit 1
-	# no IPv6 on either end: its own frames (MLD, router solicitations) would reach the
-	# program and the sink beside the benchmark's
-	for n in "$NS_S:$(dev_s "$p")" "$NS_R:$(dev_r "$p")"; do
-		ip netns exec "${n%%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.disable_ipv6=1" &&
-			ip -n "${n%%:*}" link set "${n#*:}" up || exit 1
-	done
-done
-
 mk=$B/tests/mkpcap
 "$mk" "$tmp/est4.pcap" src=203.0.113.200,count=$FLOWS,flows=$FLOWS,flags=ack &&
 	"$mk" "$tmp/est6.pcap" src=2001:db8:c0::5,dst=2001:db8:ff::1,count=$FLOWS,flows=$FLOWS,flags=ack &&
 	"$mk" "$tmp/many4.pcap" src=203.0.113.200,count=$MANY,flows=$MANY,flags=ack &&
 	"$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16 || exit 1
+
+# One veth pair per program, ${P}s<prog> in the sender's namespace to ${P}r<prog> in the
+# receiver's, every program attached for the whole run: switching programs is switching pairs.
+dev_s() { echo "${P}s$1" | cut -c1-15; }
+dev_r() { echo "${P}r$1" | cut -c1-15; }
+make_pairs() { # prog...
+	ip netns add "$NS_S" && ip netns add "$NS_R" || return 1
+	for p in "$@"; do
+		ip link add "$(dev_s "$p")" netns "$NS_S" type veth peer name "$(dev_r "$p")" \
+			netns "$NS_R" || return 1
+		# no IPv6 on either end: its own frames (MLD, router solicitations) would reach
+		# the program and the sink beside the benchmark's
+		for n in "$NS_S:$(dev_s "$p")" "$NS_R:$(dev_r "$p")"; do
+			ip netns exec "${n%%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.disable_ipv6=1" &&
+				ip -n "${n%%:*}" link set "${n#*:}" up || return 1
+		done
+	done
+}
 
 attach() { # prog dev
 	case $1 in
@@ -118,36 +126,71 @@ attach() { # prog dev
 	esac
 }
 
-ids=""
-for p in $progs; do
-	attach "$p" "$(dev_r "$p")" || exit 1
-	id=$(ip -n "$NS_R" -j link show dev "$(dev_r "$p")" | python3 -c \
-		'import json, sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])') || exit 1
-	ids="${ids:+$ids }$p:$id"
-done
+# Rounds FIRST..LAST on one load of the programs, loaded and their pairs made in the order given.
+# A program's cost moves with its load: the same anyedge build loaded twice beside itself measured
+# 13-26 % apart, and one build against Katran 0.57-0.61 in one load and up to 0.76 in another
+# (README, "Live frames"). So the rounds are spread over LIVE_LOADS loads, every other one in
+# the reverse order, and each figure is the median over all of them.
+load() { # first last prog...
+	r=$1 last=$2
+	shift 2
+	[ "$r" -le "$last" ] || return 0
+	make_pairs "$@" || return 1
+	ids=""
+	for p in "$@"; do
+		attach "$p" "$(dev_r "$p")" || return 1
+		id=$(ip -n "$NS_R" -j link show dev "$(dev_r "$p")" | python3 -c \
+			'import json, sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])') ||
+			return 1
+		ids="${ids:+$ids }$p:$id"
+	done
+	rounds "$r" "$last" || return 1
+	teardown
+}
+
+rounds() { # first last
+	r=$1 end=$2 # set -- below takes the arguments' place
+	while [ "$r" -le "$end" ]; do
+		for c in est4 est6 many4 nonvip; do
+			lanes=""
+			for pi in $ids; do
+				lanes="$lanes $(dev_s "${pi%%:*}"):${pi#*:}"
+			done
+			# shellcheck disable=SC2086 # one word per lane
+			taskset -c "$CPU" nsenter --net=/run/netns/$NS_S "$LIVE" send \
+				--pcap "$tmp/$c.pcap" --seconds "$SECS" $lanes >"$tmp/m" || return 1
+			set -- $ids
+			while read -r m; do
+				printf '{"round": %d, "prog": "%s", "class": "%s", "m": %s}\n' \
+					"$r" "${1%%:*}" "$c" "$m" >>"$tmp/raw"
+				shift
+			done <"$tmp/m"
+		done
+		# the next round starts with the next program: none is always measured first
+		ids="${ids#* } ${ids%% *}"
+		r=$((r + 1))
+	done
+}
+
+reverse() { # word...: the words in reverse order
+	out=""
+	for w in "$@"; do
+		out="$w${out:+ $out}"
+	done
+	echo "$out"
+}
 
 echo "live frames: $ROUNDS rounds of ${SECS} s per class and program, sender and receiving NAPI on CPU $CPU"
 [ -n "$katran_skip" ] && echo "Katran comparison skipped: $katran_skip"
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-	for c in est4 est6 many4 nonvip; do
-		lanes=""
-		for pi in $ids; do
-			lanes="$lanes $(dev_s "${pi%%:*}"):${pi#*:}"
-		done
-		# shellcheck disable=SC2086 # one word per lane
-		taskset -c "$CPU" nsenter --net=/run/netns/$NS_S "$LIVE" send \
-			--pcap "$tmp/$c.pcap" --seconds "$SECS" $lanes >"$tmp/m" || exit 1
-		set -- $ids
-		while read -r m; do
-			printf '{"round": %d, "prog": "%s", "class": "%s", "m": %s}\n' \
-				"$r" "${1%%:*}" "$c" "$m" >>"$tmp/raw"
-			shift
-		done <"$tmp/m"
-	done
-	# the next round starts with the next program: none is always measured first
-	ids="${ids#* } ${ids%% *}"
-	r=$((r + 1))
+echo "spread over $LOADS loads of the programs, every other one loaded in the reverse order"
+l=1
+while [ "$l" -le "$LOADS" ]; do
+	order=$progs
+	# shellcheck disable=SC2086 # one word per program
+	[ $((l % 2)) -eq 0 ] && order=$(reverse $progs)
+	# shellcheck disable=SC2086 # one word per program
+	load $(((l - 1) * ROUNDS / LOADS + 1)) $((l * ROUNDS / LOADS)) $order || exit 1
+	l=$((l + 1))
 done
 [ -n "${LIVE_RAW:-}" ] && cp "$tmp/raw" "$LIVE_RAW"
 
