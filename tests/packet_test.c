@@ -622,7 +622,6 @@ static void test_drained_backend(void **state)
 	assert_int_equal(kept, 0);
 }
 
-/* A flow the table names, and whether as a handshake (anyedge_abi.h). */
 /* A new flow's backend is the entry Maglev put at its flow hash modulo ring_size: the table is
  * rebuilt here from eu-west's backends, weights and seed, and compared with where SYNs go, each
  * read through the ring's packing (anyedge_abi.h), at all four places in a value.
@@ -667,6 +666,7 @@ static void test_ring_entry_is_maglevs(void **state)
 	free(table);
 }
 
+/* A flow the table names, and whether as a handshake (anyedge_abi.h). */
 struct way {
 	struct ae_flow f;
 	int handshake;
