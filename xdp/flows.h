@@ -20,6 +20,7 @@ struct flow_ref {
 	__u32 cpu;
 	struct ae_flow *f; /* NULL: the table does not hold the flow */
 	__u32 at; /* where f is: a slot, FLOW_AT_NEWEST */
+	__u32 e; /* f's entry, when at a slot: as the slot named it when f was found */
 	__u32 dup; /* where an older connection of the flow's 5-tuple is, else FLOW_NOWHERE */
 };
 
@@ -72,16 +73,17 @@ static __always_inline int flow_key_eq(const struct ae_flow_key *a, const struct
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
-/* Entry i names, if it is this flow's. */
+/* The entry slot i names (its index in *e), if it is this flow's. */
 static __always_inline struct ae_flow *flow_named(const struct flow_ref *r, int i, __u32 tag,
-						  const struct ae_flow_key *k)
+						  const struct ae_flow_key *k, __u32 *e)
 {
 	__u32 v = r->b->slot[i];
 	struct ae_flow *f;
 
 	if (!v || (v ^ tag) > AE_FLOW_SLOT_ENTRY)
 		return 0;
-	f = flow_entry((v & AE_FLOW_SLOT_ENTRY) - 1);
+	*e = (v & AE_FLOW_SLOT_ENTRY) - 1;
+	f = flow_entry(*e);
 	return f && flow_key_eq(&f->key, k) ? f : 0;
 }
 
@@ -91,17 +93,18 @@ static __always_inline struct ae_flow *flow_named(const struct flow_ref *r, int 
  */
 static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const struct ae_flow_key *k)
 {
-	__u32 tag = hash & AE_FLOW_SLOT_TAG;
+	__u32 tag = hash & AE_FLOW_SLOT_TAG, e;
 	struct ae_flow *f;
 	int i;
 
 	r->at = r->dup = FLOW_NOWHERE;
 #pragma unroll
 	for (i = AE_FLOW_SLOTS - 1; i >= AE_FLOW_OPEN_SLOTS; i--) {
-		f = flow_named(r, i, tag, k);
+		f = flow_named(r, i, tag, k, &e);
 		if (f) {
 			r->f = f;
 			r->at = i;
+			r->e = e;
 			break;
 		}
 	}
@@ -116,7 +119,7 @@ static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const stru
 	}
 #pragma unroll
 	for (i = AE_FLOW_OPEN_SLOTS - 1; i >= 0; i--) {
-		f = flow_named(r, i, tag, k);
+		f = flow_named(r, i, tag, k, &e);
 		if (!f)
 			continue;
 		if (r->f) {
@@ -124,6 +127,7 @@ static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const stru
 		} else {
 			r->f = f;
 			r->at = i;
+			r->e = e;
 		}
 		return;
 	}
@@ -232,7 +236,7 @@ static __always_inline void flow_keep(struct flow_ref *r, __u32 hash)
 		return;
 	}
 	/* past its run's middle, or in another CPU's run (the flow moved here) */
-	e = (r->b->slot[r->at & (AE_FLOW_SLOTS - 1)] & AE_FLOW_SLOT_ENTRY) - 1;
+	e = r->e;
 	if ((e >> r->runs->shift) != r->cpu || flow_age(r, e) > ((1U << r->runs->shift) - 1) / 2)
 		r->f = flow_to_run(r, f, hash, r->at) ?: f;
 }
