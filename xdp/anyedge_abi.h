@@ -163,12 +163,14 @@ _Static_assert(AE_MAX_BACKENDS <= 0x10000, "a ring entry is 16 bits");
 /* backends: array indexed by backend id; rings hold backend ids */
 #define AE_BACKEND_UP (1U << 0) /* may keep its flows; new flows come only through rings */
 struct ae_backend {
-	__u8 addr[16];
+	__u8 addr[16] __attribute__((aligned(4))); /* as map values sit: read in words, not bytes */
 	__u8 family;
 	__u8 flags;
 	__u8 region;
 	__u8 pad;
 };
+
+_Static_assert(sizeof(struct ae_backend) == 20, "a backend kept its layout");
 
 /* A flow's 5-tuple (ports zero for fragments). IPv4 addresses sit in the first four bytes of
  * src and dst, the rest zero.
@@ -271,9 +273,10 @@ _Static_assert(sizeof(struct ae_flow_cursor) == 64, "a cursor is one cache line"
 
 /* config: array of one entry, rewritten by the controller */
 struct ae_config {
-	__u8 edge_mac[6];
-	__u8 gateway_mac[6];
-	__u8 src4[4]; /* outer source for IPv4 tunnels */
+	/* aligned as they already sit, so the program reads them in words, not bytes */
+	__u8 edge_mac[6] __attribute__((aligned(2)));
+	__u8 gateway_mac[6] __attribute__((aligned(2)));
+	__u8 src4[4] __attribute__((aligned(4))); /* outer source for IPv4 tunnels */
 	__u8 src6[16]; /* outer source for IPv6 tunnels */
 	__u8 has_src4;
 	__u8 has_src6;
@@ -286,6 +289,10 @@ struct ae_config {
 	__u32 epoch;
 	__u32 vip_table; /* bit 0: the live copy of vip_keys; bits 1..31: its salt */
 };
+
+_Static_assert(__builtin_offsetof(struct ae_config, gateway_mac) == 6 &&
+		       __builtin_offsetof(struct ae_config, src4) == 12,
+	       "the config's head kept its layout");
 
 /* meta: array of one entry, written once by the controller that created the maps. Its layout
  * never changes, so a controller of any version can read which ABI pinned maps speak.

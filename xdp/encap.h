@@ -29,6 +29,17 @@ static __always_inline __u16 ipv4_csum(struct iphdr *ip)
 	return csum_fold(sum);
 }
 
+/* A MAC address in three 2-byte words: a copy of 6 bytes would go a byte at a time. */
+static __always_inline void mac_put(__u8 *to, const __u8 *mac)
+{
+	const __u16 *m = (const __u16 *)mac;
+	__u16 *t = (__u16 *)to;
+
+	t[0] = m[0];
+	t[1] = m[1];
+	t[2] = m[2];
+}
+
 /* Move Ethernet (and VLAN tags) from `from` to the new front, set MACs and the outer type. */
 static __always_inline int rewrite_l2(void *data, void *end, const struct pkt *p,
 				      const struct ae_config *cfg, __u32 overhead, __u16 outer)
@@ -45,8 +56,8 @@ static __always_inline int rewrite_l2(void *data, void *end, const struct pkt *p
 		__builtin_memcpy(data + 12, old + 12, 8);
 	else if (nv == 1)
 		__builtin_memcpy(data + 12, old + 12, 4);
-	__builtin_memcpy(eth->h_dest, cfg->gateway_mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, cfg->edge_mac, ETH_ALEN);
+	mac_put(eth->h_dest, cfg->gateway_mac);
+	mac_put(eth->h_source, cfg->edge_mac);
 	type = data + 12 + 4 * nv;
 	if ((void *)(type + 1) > end)
 		return -1;
