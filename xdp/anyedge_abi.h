@@ -309,8 +309,7 @@ struct ae_meta {
  * writes only its own slice, and slices never share a cache line.
  *
  * vip_stats: CPU c's counters for VIP id at c * AE_MAX_VIPS + id. A slice is whole pages
- * (BPF_F_MMAPABLE starts the values on a page), which the program touches as a VIP packet
- * arrives: a page's first touch costs a page walk, and then it overlaps the parse.
+ * (BPF_F_MMAPABLE starts the values on a page).
  */
 struct ae_vip_stats {
 	__u64 packets;
@@ -318,9 +317,6 @@ struct ae_vip_stats {
 	__u64 new_flows;
 	__u64 pad;
 };
-
-#define AE_VIP_STATS_PAGE (4096 / sizeof(struct ae_vip_stats)) /* entries per page */
-#define AE_VIP_STATS_PAGES (AE_MAX_VIPS / AE_VIP_STATS_PAGE) /* pages per CPU */
 
 /* reasons: CPU c's counter for a reason at c * AE_REASON_STRIDE + reason; one counter per verdict
  * that is not a steered TX.
