@@ -30,7 +30,7 @@ static __always_inline int l2_walk(void *data, void *end, __u32 *len, __be16 *pr
 
 	if ((void *)(eth + 1) > end)
 		return -1;
-	*proto = eth->h_proto;
+	*proto = *(const __be16 *)(data + 2 * ETH_ALEN); /* one load: ethhdr is packed */
 	*len = ETH_HLEN;
 #pragma unroll
 	for (i = 0; i < L2_MAX_VLANS; i++) {
