@@ -93,7 +93,7 @@ static __always_inline int to_backend(struct xdp_md *ctx, struct pkt *p, __u32 l
 	pkt_seal_key(p);
 	p->hash = ae_flow_fold(&p->flow, AE_FLOW_SEED_IMM);
 	if (p->l4_ok || p->frag) {
-		flow_locate(&r, p->hash);
+		flow_locate(&r, p->hash, p->syn);
 		if (r.b && !p->syn)
 			flow_find(&r, p->hash, &p->flow);
 	}

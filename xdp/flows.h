@@ -37,10 +37,11 @@ static __always_inline struct ae_flow *flow_entry(__u32 e)
 	return bpf_map_lookup_elem(&flows, &e);
 }
 
-/* The flow's bucket and this CPU's cursor. The cursor is read now, its page walk overlapping
- * the bucket's, rather than after the entry when the hit is checked for its age.
+/* The flow's bucket and this CPU's cursor. A SYN takes an entry, so it reads the cursor now,
+ * its page walk overlapping the rest; any other packet mostly hits its bucket's newest and takes
+ * none, and reads the cursor only when it does.
  */
-static __always_inline void flow_locate(struct flow_ref *r, __u32 hash)
+static __always_inline void flow_locate(struct flow_ref *r, __u32 hash, int syn)
 {
 	__u32 idx = hash & AE_FLOW_MASK_IMM, zero = 0;
 
@@ -49,8 +50,15 @@ static __always_inline void flow_locate(struct flow_ref *r, __u32 hash)
 	r->cpu = bpf_get_smp_processor_id() & (AE_FLOW_MAX_CPUS - 1);
 	if (r->runs) {
 		r->c = &r->runs->cpu[r->cpu];
-		(void)*(volatile __u32 *)&r->c->next;
+		if (syn)
+			(void)*(volatile __u32 *)&r->c->next;
 	}
+}
+
+/* The handshake slot a SYN of this hash writes (flow_insert): the only one its ACK reads. */
+static __always_inline __u32 flow_syn_slot(__u32 hash)
+{
+	return AE_FLOW_OPEN_SLOTS + ((hash >> 22) & (AE_FLOW_SYN_SLOTS - 1));
 }
 
 /* The entry's fields, the flow they belong to (its fold hash) and the epoch they were checked
@@ -98,15 +106,12 @@ static __always_inline void flow_find(struct flow_ref *r, __u32 hash, const stru
 	int i;
 
 	r->at = r->dup = FLOW_NOWHERE;
-#pragma unroll
-	for (i = AE_FLOW_SLOTS - 1; i >= AE_FLOW_OPEN_SLOTS; i--) {
-		f = flow_named(r, i, tag, k, &e);
-		if (f) {
-			r->f = f;
-			r->at = i;
-			r->e = e;
-			break;
-		}
+	i = flow_syn_slot(hash);
+	f = flow_named(r, i, tag, k, &e);
+	if (f) {
+		r->f = f;
+		r->at = i;
+		r->e = e;
 	}
 	if (flow_key_eq(&r->b->newest.key, k)) {
 		if (r->f) {
@@ -274,7 +279,7 @@ static __always_inline void flow_insert(struct flow_ref *r, const struct pkt *p,
 	if (!f)
 		return;
 	flow_store(f, p, epoch, b, backend, vip);
-	k = AE_FLOW_OPEN_SLOTS + ((p->hash >> 22) & (AE_FLOW_SYN_SLOTS - 1));
+	k = flow_syn_slot(p->hash);
 	r->b->slot[k] = flow_slot(p->hash, e);
 }
 
