@@ -21,12 +21,13 @@
 # (program - floor) in the same round. Every measurement is checked:
 # steered classes must come back tunnelled, non-VIP must not come back, or the bench fails.
 #
-# LIVE_ROUNDS (8), LIVE_LOADS (4: loads of the programs the rounds are spread over), LIVE_SECONDS
-# per measurement (1), LIVE_CPU (the last), LIVE_POLICY, LIVE_FLOWS (64), LIVE_MANY (4096).
+# LIVE_ROUNDS (8), LIVE_LOADS (loads of the programs the rounds are spread over; as many as
+# rounds), LIVE_SECONDS per measurement (1), LIVE_CPU (the last), LIVE_POLICY, LIVE_FLOWS (64),
+# LIVE_MANY (4096).
 set -u
 B=${B:-build}
 ROUNDS=${LIVE_ROUNDS:-8}
-LOADS=${LIVE_LOADS:-4}
+LOADS=${LIVE_LOADS:-$ROUNDS}
 [ "$LOADS" -ge 1 ] && [ "$LOADS" -le "$ROUNDS" ] || LOADS=$ROUNDS
 SECS=${LIVE_SECONDS:-1}
 CPU=${LIVE_CPU:-$(($(nproc) - 1))}
@@ -129,8 +130,9 @@ attach() { # prog dev
 # Rounds FIRST..LAST on one load of the programs, loaded and their pairs made in the order given.
 # A program's cost moves with its load: the same anyedge build loaded twice beside itself measured
 # 13-26 % apart, and one build against Katran 0.57-0.61 in one load and up to 0.76 in another
-# (README, "Live frames"). So the rounds are spread over LIVE_LOADS loads, every other one in
-# the reverse order, and each figure is the median over all of them.
+# (README, "Live frames"); four loads of one sitting still ranged 0.50-0.67. So the rounds are
+# spread over LIVE_LOADS loads, by default one each, every other one in the reverse order, and
+# each figure is the median over all of them. A load costs a few seconds.
 load() { # first last prog...
 	r=$1 last=$2
 	shift 2
