@@ -86,7 +86,7 @@ mk=$B/tests/mkpcap
 	"$mk" "$tmp/nonvip.pcap" src=203.0.113.7,dst=198.51.100.99,count=16 || exit 1
 
 # One veth pair per program, ${P}s<prog> in the sender's namespace to ${P}r<prog> in the
-# receiver's, every program attached for the whole run: switching programs is switching pairs.
+# receiver's, every program attached for the whole load: switching programs is switching pairs.
 dev_s() { echo "${P}s$1" | cut -c1-15; }
 dev_r() { echo "${P}r$1" | cut -c1-15; }
 make_pairs() { # prog...

@@ -158,6 +158,7 @@ struct ae_region {
  */
 #define AE_RING_WORD_IDS 4
 #define AE_RING_WORDS(size) (((size) + AE_RING_WORD_IDS - 1) / AE_RING_WORD_IDS)
+#define AE_RING_ID_SHIFT(i) ((i) % AE_RING_WORD_IDS * 16) /* where entry i sits in its value */
 _Static_assert(AE_MAX_BACKENDS <= 0x10000, "a ring entry is 16 bits");
 
 /* backends: array indexed by backend id; rings hold backend ids */

@@ -138,7 +138,7 @@ static __always_inline int steer(struct pkt *p, const struct vip_ctx *v, struct 
 	idx = ae_flow_hash(&p->flow, cfg->hash_seed) % cfg->ring_size;
 	w = idx / AE_RING_WORD_IDS;
 	ids = bpf_map_lookup_elem(ring, &w);
-	id = ids ? (__u16)(*ids >> (idx % AE_RING_WORD_IDS * 16)) : 0;
+	id = ids ? (__u16)(*ids >> AE_RING_ID_SHIFT(idx)) : 0;
 	b = ids ? bpf_map_lookup_elem(&backends, &id) : 0;
 	if (!b || !b->family) {
 		*reason = AE_DROP_NO_BACKEND;

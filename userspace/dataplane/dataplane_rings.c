@@ -160,7 +160,7 @@ static int new_ring(struct dataplane *dp, const struct maglev_backend *in, size_
 	memset(dp->ring_words, 0, count * sizeof(*dp->ring_words));
 	for (i = 0; i < dp->ring_size; i++)
 		dp->ring_words[i / AE_RING_WORD_IDS] |= (uint64_t)dp->ring_vals[i]
-							<< (i % AE_RING_WORD_IDS * 16);
+							<< AE_RING_ID_SHIFT(i);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ae_ring", sizeof(uint32_t), sizeof(uint64_t),
 			    count, NULL);
 	if (fd < 0)
