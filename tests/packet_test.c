@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1077,6 +1078,22 @@ static uint32_t udp_bucket(struct fix *f, uint16_t sport)
  * runs, not the slots). After a ring change (about a third of the flows' ring choices move), the
  * busy flows must keep their backends: an entry lost would send them to the new ring's choice.
  */
+/* The flow table's runs are per CPU (anyedge_abi.h): an entry ages as its own CPU takes newer
+ * ones. A test that ages entries out takes them all on one CPU; moved to another CPU halfway, it
+ * would see an idle entry outlive the churn, as it does in a quiet CPU's run.
+ */
+static void stay_on_cpu(cpu_set_t *was)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	assert_true(cpu >= 0);
+	assert_int_equal(sched_getaffinity(0, sizeof(*was), was), 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
 static void test_entries_age(void **state)
 {
 	struct fix *f = *state;
@@ -1087,7 +1104,9 @@ static void test_entries_age(void **state)
 	int i, k, n = 0, churned = 0;
 	struct way way;
 	struct result r;
+	cpu_set_t cpus;
 
+	stay_on_cpu(&cpus);
 	dp_close(f->dp);
 	assert_int_equal(dp_open(f->p, &small, &f->dp), 0);
 	reapply(f);
@@ -1125,6 +1144,7 @@ static void test_entries_age(void **state)
 	assert_false(find_way(f, s.src, idle, &way));
 	for (i = 0; i < 8; i++)
 		assert_true(find_way(f, s.src, busy[i], &way));
+	assert_int_equal(sched_setaffinity(0, sizeof(cpus), &cpus), 0);
 }
 
 static void test_counters(void **state)
